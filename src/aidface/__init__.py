@@ -1,0 +1,1 @@
+"""aidface: the Henan provincial student-aid supervision face-recognition system."""

@@ -1,0 +1,15 @@
+"""URL configuration: server-rendered pages per app, and the JSON API under /api/."""
+from django.urls import include, path
+
+from aidface.api import api
+
+urlpatterns = [
+    path("", include("aidface.accounts.urls")),
+    path("org/", include("aidface.org.urls")),
+    path("audit/", include("aidface.audit.urls")),
+    path("roster/", include("aidface.roster.urls")),
+    path("enrolment/", include("aidface.enrolment.urls")),
+    path("policy/", include("aidface.policy.urls")),
+    path("duplicates/", include("aidface.duplicates.urls")),
+    path("api/", api.urls),
+]
