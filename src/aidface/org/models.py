@@ -3,6 +3,9 @@
 Jurisdiction follows the office tree: an office sees the schools it supervises
 and those supervised by the offices below it (see `aidface.org.scope`).
 """
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -80,6 +83,24 @@ class CampusStatus(models.TextChoices):
     REJECTED = "rejected", "已驳回"
 
 
+@dataclass(frozen=True)
+class CampusPoint:
+    """A campus centre point together with the coordinate system it is expressed in."""
+
+    latitude: Decimal
+    longitude: Decimal
+    coord_system: str
+
+    def __str__(self) -> str:
+        return f"{self.latitude}, {self.longitude}（{CoordSystem(self.coord_system).label}）"
+
+
+class CampusQuerySet(models.QuerySet):
+    def usable(self) -> "CampusQuerySet":
+        """Campuses with a point the province has approved, the only ones any check may use (Art. 22)."""
+        return self.filter(approved_latitude__isnull=False)
+
+
 class Campus(models.Model):
     """A campus of a school: address and centre point, usable only once the province approves it (Art. 22).
 
@@ -110,6 +131,8 @@ class Campus(models.Model):
     approved_coord_system = models.CharField("已批准坐标系", max_length=8, choices=CoordSystem.choices, blank=True)
     approved_at = models.DateTimeField("批准时间", null=True, blank=True)
 
+    objects = CampusQuerySet.as_manager()
+
     class Meta:
         ordering = ["school__code", "id"]
         verbose_name = "校区"
@@ -121,6 +144,22 @@ class Campus(models.Model):
     def is_usable(self) -> bool:
         """True once some point of this campus has been approved by the province (Art. 22)."""
         return self.approved_latitude is not None
+
+    @property
+    def submitted_point(self) -> CampusPoint:
+        return CampusPoint(self.latitude, self.longitude, self.coord_system)
+
+    @property
+    def point_in_force(self) -> CampusPoint | None:
+        """The approved centre point that geofences use, or None before the first approval."""
+        if not self.is_usable:
+            return None
+        return CampusPoint(self.approved_latitude, self.approved_longitude, self.approved_coord_system)
+
+    @property
+    def has_pending_change(self) -> bool:
+        """True while an edit of an approved campus waits for review and the old point stays in force."""
+        return self.is_usable and self.status == CampusStatus.SUBMITTED
 
 
 class Role(models.TextChoices):
