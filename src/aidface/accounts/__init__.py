@@ -1,0 +1,1 @@
+"""Login, logout, password changes and the home page of each role."""
