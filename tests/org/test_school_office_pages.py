@@ -119,3 +119,25 @@ def test_office_form_offers_only_regions_below(world, client, login):
     assert "新安县" in page
     assert "巩义市" not in page
     assert "偃师区" not in page
+
+
+@pytest.mark.parametrize("role", ["jinshui", "zhongmou", "yanshi"])
+def test_county_office_create_forbidden(world, client, login, role):
+    login(world.users[role])
+    response = client.get(reverse("org:office_create"))
+    assert response.status_code == 403
+    assert "县级资助部门没有下级行政区划，不能设立下级资助部门。" in response.content.decode()
+
+
+def test_county_office_create_post_stores_nothing(world, client, login):
+    login(world.users["zhongmou"])
+    response = client.post(reverse("org:office_create"), {"region": "410122", "name": "中牟县第二资助中心"})
+    assert response.status_code == 403
+    assert AidOffice.objects.filter(region="410122").count() == 1
+
+
+@pytest.mark.parametrize(("role", "shown"), [("province", True), ("zhengzhou", True), ("zhongmou", False)])
+def test_office_create_link_per_level(world, client, login, role, shown):
+    login(world.users[role])
+    page = client.get(reverse("org:office_list")).content.decode()
+    assert (f'href="{reverse("org:office_create")}"' in page) == shown

@@ -35,6 +35,9 @@ SCOPE_TABLE = {
 # Students see no school, but the campuses of their own school (where a check-in counts).
 CAMPUS_TABLE = {role: schools for role, (schools, _, _) in SCOPE_TABLE.items()} | {"student": {"jinshui"}}
 ROLES = list(SCOPE_TABLE)
+# Roles that may open the school, campus and user pages. Students and terminals get 403.
+READER_ROLES = [role for role in ROLES if role not in ("terminal", "student")]
+OFFICE_ROLES = ["province", "zhengzhou", "luoyang", "jinshui", "zhongmou", "yanshi"]
 
 
 def expected_users(world, role):
@@ -131,7 +134,7 @@ def test_scope_inactive_user_sees_nothing(world):
 # Pages
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", READER_ROLES)
 def test_pages_school_list(world, client, login, role):
     login(world.users[role])
     page = client.get(reverse("org:school_list")).content.decode()
@@ -144,7 +147,7 @@ def test_pages_school_list(world, client, login, role):
             assert school.code not in page, f"{school.name} listed for {role}"
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", READER_ROLES)
 def test_pages_campus_list(world, client, login, role):
     login(world.users[role])
     page = client.get(reverse("org:campus_list")).content.decode()
@@ -155,7 +158,7 @@ def test_pages_campus_list(world, client, login, role):
             assert campus.name not in page, f"{campus.name} listed for {role}"
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", OFFICE_ROLES)
 def test_pages_office_list(world, client, login, role):
     login(world.users[role])
     page = client.get(reverse("org:office_list")).content.decode()
@@ -167,7 +170,7 @@ def test_pages_office_list(world, client, login, role):
             assert link not in page, f"{office.name} listed for {role}"
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", READER_ROLES)
 def test_pages_user_list(world, client, login, role):
     login(world.users[role])
     page = client.get(reverse("org:user_list")).content.decode()
@@ -187,7 +190,7 @@ def test_pages_user_list_masks_student(world, client, login):
     assert "410***********1234" in page
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", READER_ROLES)
 def test_pages_outside_answer_404(world, client, login, role):
     login(world.users[role])
     for key in ALL_SCHOOLS - SCOPE_TABLE[role][0]:
@@ -198,6 +201,8 @@ def test_pages_outside_answer_404(world, client, login, role):
         campus = world.campuses[key]
         for url in (reverse("org:campus_detail", args=[campus.pk]), reverse("org:campus_edit", args=[campus.pk])):
             assert client.get(url).status_code == 404, f"GET {url} as {role}"
+    if role not in OFFICE_ROLES:
+        return
     for key in set(world.offices) - SCOPE_TABLE[role][1]:
         url = reverse("org:office_detail", args=[world.offices[key].pk])
         assert client.get(url).status_code == 404, f"GET {url} as {role}"
@@ -206,6 +211,8 @@ def test_pages_outside_answer_404(world, client, login, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_pages_outside_cannot_change(world, client, login, role):
     login(world.users[role])
+    # Students and terminals are stopped by their role before the object is looked up.
+    status = 404 if role in READER_ROLES else 403
     for key in ALL_SCHOOLS - SCOPE_TABLE[role][0]:
         school = world.schools[key]
         school_form = {
@@ -215,7 +222,7 @@ def test_pages_outside_cannot_change(world, client, login, role):
             "principal_name": "",
         }
         response = client.post(reverse("org:school_edit", args=[school.pk]), school_form)
-        assert response.status_code == 404, f"school edit {key} as {role}"
+        assert response.status_code == status, f"school edit {key} as {role}"
     for key in ALL_SCHOOLS - CAMPUS_TABLE[role]:
         campus = world.campuses[key]
         campus_form = {
@@ -226,10 +233,10 @@ def test_pages_outside_cannot_change(world, client, login, role):
             "coord_system": "wgs84",
         }
         response = client.post(reverse("org:campus_edit", args=[campus.pk]), campus_form)
-        assert response.status_code == 404, f"campus edit {key} as {role}"
+        assert response.status_code == status, f"campus edit {key} as {role}"
         decide_form = {"decision": "reject", "comment": "越权", "seen_submitted_at": campus.submitted_at.isoformat()}
         response = client.post(reverse("org:campus_decide", args=[campus.pk]), decide_form)
-        assert response.status_code == 404, f"campus decision {key} as {role}"
+        assert response.status_code == status, f"campus decision {key} as {role}"
 
     outside = ALL_SCHOOLS - CAMPUS_TABLE[role]
     assert set(School.objects.filter(name="改名").values_list("pk", flat=True)) == set()
@@ -256,7 +263,7 @@ def test_pages_create_school_outside_rejected(world, client, login, role):
 # API
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", READER_ROLES)
 def test_api_school_list(world, client, login, role):
     login(world.users[role])
     response = client.get("/api/org/schools")
@@ -265,7 +272,7 @@ def test_api_school_list(world, client, login, role):
     assert {row["id"] for row in response.json()} == expected
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", READER_ROLES)
 def test_api_campus_list(world, client, login, role):
     login(world.users[role])
     response = client.get("/api/org/campuses")
@@ -274,7 +281,7 @@ def test_api_campus_list(world, client, login, role):
     assert {row["id"] for row in response.json()} == expected
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", READER_ROLES)
 def test_api_outside_answer_404(world, client, login, role):
     login(world.users[role])
     for key in ALL_SCHOOLS:
@@ -309,3 +316,134 @@ def test_get_or_404_outside_scope(world):
 
     with pytest.raises(Http404):
         scope.get_campus_or_404(world.users["yanshi"], world.campuses["jinshui"].pk)
+
+
+# Status of every org page and API endpoint per role. The targets are the 金水区 office,
+# school and campus: in scope for the province, 郑州, 金水区 and the 金水区 school's own
+# accounts, outside it for 洛阳, 中牟县, 偃师区 and the 中牟县 school's operator.
+STATUS_ROLES = (
+    "province",
+    "zhengzhou",
+    "luoyang",
+    "jinshui",
+    "zhongmou",
+    "yanshi",
+    "school_operator",
+    "principal",
+    "zhongmou_operator",
+    "terminal",
+    "student",
+)
+# endpoint -> (method, URL of the target), then one status per role in STATUS_ROLES order
+ENDPOINTS = {
+    "office_list": ("get", lambda world: reverse("org:office_list")),
+    "office_create": ("get", lambda world: reverse("org:office_create")),
+    "office_detail": ("get", lambda world: reverse("org:office_detail", args=[world.offices["jinshui"].pk])),
+    "school_list": ("get", lambda world: reverse("org:school_list")),
+    "school_create": ("get", lambda world: reverse("org:school_create")),
+    "school_detail": ("get", lambda world: reverse("org:school_detail", args=[world.schools["jinshui"].pk])),
+    "school_edit": ("get", lambda world: reverse("org:school_edit", args=[world.schools["jinshui"].pk])),
+    "campus_list": ("get", lambda world: reverse("org:campus_list")),
+    "campus_create": ("get", lambda world: reverse("org:campus_create")),
+    "campus_review": ("get", lambda world: reverse("org:campus_review")),
+    "campus_detail": ("get", lambda world: reverse("org:campus_detail", args=[world.campuses["jinshui"].pk])),
+    "campus_edit": ("get", lambda world: reverse("org:campus_edit", args=[world.campuses["jinshui"].pk])),
+    # An empty decision form: the province is sent back to the review page, nothing changes.
+    "campus_decide": ("post", lambda world: reverse("org:campus_decide", args=[world.campuses["jinshui"].pk])),
+    "user_list": ("get", lambda world: reverse("org:user_list")),
+    "api_school_list": ("get", lambda world: "/api/org/schools"),
+    "api_school_detail": ("get", lambda world: f"/api/org/schools/{world.schools['jinshui'].pk}"),
+    "api_campus_list": ("get", lambda world: "/api/org/campuses"),
+    "api_campus_detail": ("get", lambda world: f"/api/org/campuses/{world.campuses['jinshui'].pk}"),
+}
+# fmt: off
+STATUS_TABLE = {
+    #                    prov city city2 jins zhmo yans  oper prin zmop  term stud
+    "office_list":       (200, 200, 200, 200, 200, 200,  403, 403, 403,  403, 403),
+    "office_create":     (200, 200, 200, 403, 403, 403,  403, 403, 403,  403, 403),
+    "office_detail":     (200, 200, 404, 200, 404, 404,  403, 403, 403,  403, 403),
+    "school_list":       (200, 200, 200, 200, 200, 200,  200, 200, 200,  403, 403),
+    "school_create":     (200, 200, 200, 200, 200, 200,  403, 403, 403,  403, 403),
+    "school_detail":     (200, 200, 404, 200, 404, 404,  200, 200, 404,  403, 403),
+    "school_edit":       (200, 200, 404, 200, 404, 404,  403, 403, 404,  403, 403),
+    "campus_list":       (200, 200, 200, 200, 200, 200,  200, 200, 200,  403, 403),
+    "campus_create":     (403, 403, 403, 403, 403, 403,  200, 403, 200,  403, 403),
+    "campus_review":     (200, 403, 403, 403, 403, 403,  403, 403, 403,  403, 403),
+    "campus_detail":     (200, 200, 404, 200, 404, 404,  200, 200, 404,  403, 403),
+    "campus_edit":       (403, 403, 404, 403, 404, 404,  200, 403, 404,  403, 403),
+    "campus_decide":     (302, 403, 404, 403, 404, 404,  403, 403, 404,  403, 403),
+    "user_list":         (200, 200, 200, 200, 200, 200,  200, 200, 200,  403, 403),
+    "api_school_list":   (200, 200, 200, 200, 200, 200,  200, 200, 200,  403, 403),
+    "api_school_detail": (200, 200, 404, 200, 404, 404,  200, 200, 404,  403, 403),
+    "api_campus_list":   (200, 200, 200, 200, 200, 200,  200, 200, 200,  403, 403),
+    "api_campus_detail": (200, 200, 404, 200, 404, 404,  200, 200, 404,  403, 403),
+}
+# fmt: on
+
+
+def test_status_table_covers_every_page():
+    from aidface.org.urls import urlpatterns
+
+    assert {pattern.name for pattern in urlpatterns} <= set(STATUS_TABLE)
+    assert set(STATUS_TABLE) == set(ENDPOINTS)
+
+
+def test_status_table_covers_every_api_operation():
+    from aidface.org.api import router
+
+    operations = set()
+    for path, path_view in router.path_operations.items():
+        for operation in path_view.operations:
+            operations.update((path, method) for method in operation.methods)
+    covered = {("/schools", "GET"), ("/schools/{school_id}", "GET"), ("/campuses", "GET"), ("/campuses/{campus_id}", "GET")}
+    assert operations == covered
+
+
+@pytest.mark.parametrize("role", STATUS_ROLES)
+@pytest.mark.parametrize("endpoint", list(STATUS_TABLE))
+def test_status_per_role(world, client, login, role, endpoint):
+    login(world.users[role])
+    method, url_of = ENDPOINTS[endpoint]
+    url = url_of(world)
+    expected = STATUS_TABLE[endpoint][STATUS_ROLES.index(role)]
+    response = getattr(client, method)(url)
+    assert response.status_code == expected, f"{method.upper()} {url} as {role}"
+
+
+@pytest.mark.parametrize("role", ["student", "terminal"])
+def test_forbidden_page_explains_in_chinese(world, client, login, role):
+    login(world.users[role])
+    response = client.get(reverse("org:campus_detail", args=[world.campuses["jinshui"].pk]))
+    page = response.content.decode()
+    assert "无权访问" in page
+    assert "您的角色无权查看校区信息。" in page
+    assert world.campuses["jinshui"].address not in page
+
+
+def test_forbidden_api_explains_in_chinese(world, client, login):
+    login(world.users["student"])
+    response = client.get("/api/org/campuses")
+    assert response.json() == {"detail": "您的角色无权查看校区信息。"}
+
+
+def test_superuser_opens_office_list(world, client, login):
+    from aidface.org.models import User
+
+    admin = User.objects.create_superuser(username="admin", password="Admin-Ceshi-2026", role="")
+    login(admin)
+    assert client.get(reverse("org:office_list")).status_code == 200
+
+
+# Navigation: each role is offered only org pages it may open, and every list page it may open.
+ORG_LIST_PAGES = ("office_list", "school_list", "campus_list", "user_list")
+
+
+@pytest.mark.parametrize("role", STATUS_ROLES)
+def test_navigation_matches_status_table(world, role):
+    from aidface.navigation import links_for
+
+    offered = {link.url for link in links_for(world.users[role])}
+    for endpoint in ORG_LIST_PAGES:
+        url = reverse(f"org:{endpoint}")
+        may_open = STATUS_TABLE[endpoint][STATUS_ROLES.index(role)] == 200
+        assert (url in offered) == may_open, f"{endpoint} for {role}"

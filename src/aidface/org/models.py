@@ -136,6 +136,7 @@ class Campus(models.Model):
     class Meta:
         ordering = ["school__code", "id"]
         verbose_name = "校区"
+        constraints = [models.UniqueConstraint(fields=["school", "name"], name="org_campus_unique_name_per_school")]
 
     def __str__(self) -> str:
         return f"{self.school.name}·{self.name}"

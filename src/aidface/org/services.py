@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from aidface.audit.services import record
@@ -195,6 +195,28 @@ def _require_operator_of(actor: User, school: School) -> None:
         raise OrgError("只有本校的学校管理员可以提交或修改校区信息，请由本校学校管理员登录后操作。")
 
 
+def _check_campus_name_free(*, school: School, name: str, campus: Campus | None = None) -> None:
+    others = Campus.objects.filter(school=school, name=name)
+    if campus is not None:
+        others = others.exclude(pk=campus.pk)
+    if others.exists():
+        raise OrgError(_duplicate_campus_message(name))
+
+
+def _duplicate_campus_message(name: str) -> str:
+    return f"本校已有名为“{name}”的校区，请换一个名称或修改原校区。"
+
+
+def _save_campus(campus: Campus) -> None:
+    """Save the campus, and raise OrgError when a concurrent submission took the same name first."""
+    try:
+        with transaction.atomic():
+            campus.save()
+    except IntegrityError:
+        logger.info("campus name taken concurrently in school %s", campus.school_id)
+        raise OrgError(_duplicate_campus_message(campus.name)) from None
+
+
 @transaction.atomic
 def submit_campus(
     *,
@@ -210,10 +232,12 @@ def submit_campus(
     if actor is not None:
         _require_operator_of(actor, school)
     _check_point(latitude=latitude, longitude=longitude, coord_system=coord_system)
+    name = name.strip()
+    _check_campus_name_free(school=school, name=name)
 
-    campus = Campus.objects.create(
+    campus = Campus(
         school=school,
-        name=name.strip(),
+        name=name,
         address=address.strip(),
         latitude=latitude,
         longitude=longitude,
@@ -222,6 +246,7 @@ def submit_campus(
         submitted_at=timezone.now(),
         submitted_by=actor,
     )
+    _save_campus(campus)
 
     record(
         user=actor,
@@ -254,6 +279,7 @@ def edit_campus(
     campus = Campus.objects.select_for_update().get(pk=campus.pk)
     _require_operator_of(actor, campus.school)
     _check_point(latitude=latitude, longitude=longitude, coord_system=coord_system)
+    _check_campus_name_free(school=campus.school, name=name.strip(), campus=campus)
 
     location_changed = (
         campus.address != address.strip()
@@ -272,7 +298,7 @@ def edit_campus(
         campus.submitted_at = timezone.now()
         campus.submitted_by = actor
         campus.review_comment = ""
-    campus.save()
+    _save_campus(campus)
 
     record(
         user=actor,

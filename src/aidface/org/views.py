@@ -1,4 +1,8 @@
-"""Pages of the organisation area. Every object is fetched through `aidface.org.scope` (404 outside it)."""
+"""Pages of the organisation area.
+
+Each page checks the role first (403, see `aidface.org.access`), then fetches every object
+through `aidface.org.scope` (404 outside the jurisdiction).
+"""
 import logging
 
 from django.contrib import messages
@@ -8,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from aidface.audit.services import record
-from aidface.org import scope, selectors, services
+from aidface.org import access, scope, selectors, services
 from aidface.org.forms import CampusForm, OfficeForm, ReviewForm, SchoolForm
 from aidface.org.models import CampusStatus, Level, Role
 
@@ -36,11 +40,14 @@ def _is_province_staff(user) -> bool:
 
 @login_required
 def office_list(request):
-    return render(request, "org/office_list.html", {"offices": selectors.office_list(request.user)})
+    access.check_may_read_offices(request.user)
+    context = {"offices": selectors.office_list(request.user), "can_create": access.may_create_office(request.user)}
+    return render(request, "org/office_list.html", context)
 
 
 @login_required
 def office_detail(request, pk: int):
+    access.check_may_read_offices(request.user)
     office = scope.get_office_or_404(request.user, pk)
     context = {
         "office": office,
@@ -53,7 +60,7 @@ def office_detail(request, pk: int):
 
 @login_required
 def office_create(request):
-    _require_office_staff(request.user)
+    access.check_may_create_office(request.user)
     form = OfficeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
@@ -73,6 +80,7 @@ def office_create(request):
 
 @login_required
 def school_list(request):
+    access.check_may_read_org(request.user, access.SCHOOLS_DENIED)
     search = request.GET.get("q", "").strip()
     return render(
         request, "org/school_list.html", {"schools": selectors.school_list(request.user, search=search), "search": search}
@@ -81,6 +89,7 @@ def school_list(request):
 
 @login_required
 def school_detail(request, pk: int):
+    access.check_may_read_org(request.user, access.SCHOOLS_DENIED)
     school = scope.get_school_or_404(request.user, pk)
     context = {
         "school": school,
@@ -108,6 +117,7 @@ def school_create(request):
 
 @login_required
 def school_edit(request, pk: int):
+    access.check_may_read_org(request.user, access.SCHOOLS_DENIED)
     school = scope.get_school_or_404(request.user, pk)
     _require_office_staff(request.user)
     initial = {
@@ -133,6 +143,7 @@ def school_edit(request, pk: int):
 
 @login_required
 def campus_list(request):
+    access.check_may_read_org(request.user, access.CAMPUSES_DENIED)
     status = request.GET.get("status", "")
     context = {
         "campuses": selectors.campus_list(request.user, status=status),
@@ -144,6 +155,7 @@ def campus_list(request):
 
 @login_required
 def campus_detail(request, pk: int):
+    access.check_may_read_org(request.user, access.CAMPUSES_DENIED)
     campus = scope.get_campus_or_404(request.user, pk)
     context = {
         "campus": campus,
@@ -172,6 +184,7 @@ def campus_create(request):
 
 @login_required
 def campus_edit(request, pk: int):
+    access.check_may_read_org(request.user, access.CAMPUSES_DENIED)
     campus = scope.get_campus_or_404(request.user, pk)
     if request.user.role != Role.SCHOOL_OPERATOR:
         raise PermissionDenied("只有学校管理员可以修改校区信息。")
@@ -209,6 +222,7 @@ def campus_review(request):
 @login_required
 @require_POST
 def campus_decide(request, pk: int):
+    access.check_may_read_org(request.user, access.CAMPUSES_DENIED)
     campus = scope.get_campus_or_404(request.user, pk)
     if not _is_province_staff(request.user):
         raise PermissionDenied("校区地址和点位只能由省级资助部门审核。")
@@ -251,5 +265,6 @@ def campus_decide(request, pk: int):
 
 @login_required
 def user_list(request):
+    access.check_may_read_org(request.user, access.USERS_DENIED)
     users = [(account, selectors.shown_username(account)) for account in selectors.user_list(request.user)]
     return render(request, "org/user_list.html", {"users": users})
