@@ -1,4 +1,6 @@
 """Error pages are Chinese sentences that say what to do next."""
+import logging
+
 import pytest
 from django.test import Client
 
@@ -24,3 +26,34 @@ def test_csrf_failure_page(org_tree):
     response = csrf_client.post("/login/", {"username": "county_staff", "password": org_tree.password})
     assert response.status_code == 403
     assert "页面已过期" in response.content.decode()
+
+
+def forbidden_records(caplog):
+    return [record for record in caplog.records if record.name == "django.request" and record.status_code == 403]
+
+
+def test_forbidden_logged_one_line(client, org_tree, caplog):
+    user = org_tree.users["operator"]
+    client.force_login(user)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        client.get("/audit/")
+    records = forbidden_records(caplog)
+    assert len(records) == 1
+    assert records[0].getMessage() == f"Forbidden: path=/audit/ user_id={user.pk}"
+    assert records[0].levelno == logging.WARNING
+
+
+def test_forbidden_logged_without_traceback(client, org_tree, caplog):
+    client.force_login(org_tree.users["operator"])
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        client.get("/audit/")
+    assert "Traceback" not in caplog.text
+    assert forbidden_records(caplog)[0].exc_info is None
+
+
+def test_not_found_log_unchanged(client, org_tree, caplog):
+    client.force_login(org_tree.users["county"])
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        client.get("/no-such-page/")
+    messages = [record.getMessage() for record in caplog.records if record.name == "django.request"]
+    assert messages == ["Not Found: /no-such-page/"]

@@ -38,6 +38,23 @@ def test_wrong_password_shows_error(client, org_tree):
     assert "用户名或密码不正确" in response.content.decode()
 
 
+@pytest.mark.parametrize(("username", "password"), [("", ""), ("county_staff", ""), ("", "some-password")])
+def test_empty_field_asks_for_both(client, org_tree, username, password):
+    content = login(client, username, password).content.decode()
+    assert "请输入用户名和密码。" in content
+    assert "用户名或密码不正确" not in content
+
+
+def test_empty_field_not_recorded(client, org_tree):
+    login(client, "county_staff", "")
+    assert not AuditEntry.objects.filter(action="auth.login").exists()
+
+
+def test_wrong_password_not_asking_for_fields(client, org_tree):
+    content = login(client, "county_staff", "wrong-password").content.decode()
+    assert "请输入用户名和密码。" not in content
+
+
 def test_wrong_password_recorded(client, org_tree):
     login(client, "county_operator", "wrong-password")
     entry = AuditEntry.objects.get(action="auth.login")

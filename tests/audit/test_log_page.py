@@ -2,6 +2,7 @@
 import pytest
 from django.db import transaction
 
+from aidface.audit.chain import verify_chain
 from aidface.audit.models import AuditEntry
 from aidface.audit.services import record
 
@@ -87,7 +88,36 @@ def test_log_page_in_chinese(client, org_tree, entries):
     client.force_login(org_tree.users["county"])
     content = client.get("/audit/").content.decode()
     assert "审计日志" in content
-    assert "资助部门工作人员" in content
+    assert "县级资助部门" in content
+
+
+@pytest.mark.parametrize(("key", "label"), [("province", "省级资助部门"), ("city", "市级资助部门"), ("county", "县级资助部门")])
+def test_log_role_shows_office_level(client, org_tree, entries, key, label):
+    client.force_login(org_tree.users["province"])
+    response = client.get("/audit/", {"action": f"test.{key}"})
+    role_labels = [entry.role_label for entry in response.context["page"].object_list]
+    assert role_labels == [label]
+
+
+def test_log_role_of_school_user(client, org_tree, entries):
+    client.force_login(org_tree.users["province"])
+    response = client.get("/audit/", {"action": "test.principal"})
+    role_labels = [entry.role_label for entry in response.context["page"].object_list]
+    assert role_labels == ["校长"]
+
+
+def test_log_role_of_lower_office_entry(client, org_tree):
+    """An entry placed in a county office but written by the province shows the writer's level."""
+    with transaction.atomic():
+        record(user=org_tree.users["province"], action="test.lower", office=org_tree.users["county"].office)
+    client.force_login(org_tree.users["province"])
+    response = client.get("/audit/", {"action": "test.lower"})
+    assert [entry.role_label for entry in response.context["page"].object_list] == ["省级资助部门"]
+
+
+def test_log_role_keeps_chain_valid(org_tree, entries):
+    report = verify_chain(AuditEntry.objects.order_by("seq"))
+    assert report.ok
 
 
 def test_log_shows_action_names(client, org_tree):

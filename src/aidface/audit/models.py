@@ -81,11 +81,18 @@ class AuditEntry(models.Model):
 
     @property
     def role_label(self) -> str:
-        """The role as the UI shows it; superusers without a role show as 系统管理员."""
+        """The role as the UI shows it: 省级/市级/县级资助部门 for office staff, 系统管理员 for superusers without a role.
+
+        The office level is not part of the hashed entry, so it is read from the user's
+        current office. `entry.office` cannot stand in for it, because an entry about a new
+        lower office is placed in that office.
+        """
         from aidface.org.models import Role
 
         if self.role == "superuser":
             return "系统管理员"
+        if self.role == Role.OFFICE_STAFF and self.user is not None and self.user.office_id is not None:
+            return f"{self.user.office.get_level_display()}资助部门"
         return Role(self.role).label if self.role in Role.values else self.role
 
     @property

@@ -32,7 +32,7 @@ def log(request: HttpRequest) -> HttpResponse:
             detail={"page": request.GET.get("page", "1")[:8], "filter": used_filters},
         )
 
-    entries = selectors.filter_entries(selectors.entries_for(request.user), log_filter)
+    entries = selectors.filter_entries(selectors.entries_for(request.user), log_filter).select_related("user__office")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
 
     query = request.GET.copy()
