@@ -96,5 +96,38 @@ def test_operator_cannot_post(org_tree, client):
 def test_list_value_round_trips(org_tree, client):
     client.force_login(org_tree.users["province"])
     url = reverse("policy:set", args=[org_tree.province.pk])
-    page = client.post(url, {"key": "liveness_actions", "value": "blink,turn_left"}, follow=True).content.decode()
-    assert 'value="blink,turn_left"' in page
+    page = client.post(url, {"key": "liveness_actions", "value": ["blink", "turn_left"]}, follow=True).content.decode()
+    assert '<td>眨眼、向左转头</td>' in page
+    assert PolicyOverride.objects.get(office=org_tree.province, key="liveness_actions").value == ["blink", "turn_left"]
+
+
+def test_actions_shown_in_chinese(org_tree, client):
+    page = page_for(client, org_tree.users["operator"])
+    assert "<td>眨眼、张嘴、向左转头、向右转头</td>" in page
+    assert "open_mouth" not in page
+
+
+def test_actions_edited_by_checkboxes(org_tree, client):
+    page = page_for(client, org_tree.users["province"])
+    assert '<input type="checkbox" name="value" value="open_mouth" checked> 张嘴' in page
+    assert 'value="blink,open_mouth' not in page
+
+
+def test_actions_unticked_box_unchecked(org_tree, client):
+    client.force_login(org_tree.users["province"])
+    client.post(reverse("policy:set", args=[org_tree.province.pk]), {"key": "liveness_actions", "value": ["blink", "open_mouth"]})
+    page = client.get(reverse("policy:overview")).content.decode()
+    assert '<input type="checkbox" name="value" value="turn_left"> 向左转头' in page
+
+
+def test_actions_need_two_boxes(org_tree, client):
+    client.force_login(org_tree.users["province"])
+    url = reverse("policy:set", args=[org_tree.province.pk])
+    page = client.post(url, {"key": "liveness_actions", "value": ["blink"]}, follow=True).content.decode()
+    assert "“活体检测动作”请在眨眼、张嘴、向左转头、向右转头中至少勾选 2 项。" in page
+    assert not PolicyOverride.objects.filter(office=org_tree.province, key="liveness_actions").exists()
+
+
+def test_office_choice_not_cut_off(org_tree, client):
+    page = page_for(client, org_tree.users["province"])
+    assert "#office { width: auto;" in page

@@ -241,3 +241,45 @@ def test_list_filters_by_school(org_tree, client, confirmed):
     own = client.get(reverse("roster:students"), {"school": org_tree.county_school.pk}).content.decode()
     assert "王小明" not in other
     assert "王小明" in own
+
+
+def preview_page(client, roster_import) -> str:
+    return client.get(reverse("roster:import_preview", args=[roster_import.pk])).content.decode()
+
+
+def test_preview_offers_confirm(client, pending):
+    roster_import, _ = pending
+    page = preview_page(client, roster_import)
+    assert "确认导入（新增 2 人，更新 0 人）" in page
+    assert "nothing-to-import" not in page
+
+
+def test_all_rejected_no_confirm(org_tree, client, make_xlsx):
+    rows = [HEADER, ["赵旧号", "410181080101123", "", "G003", "4141000003", "2025级", "数控1班", "数控", "受助"]]
+    upload(client_for(client, org_tree.users["operator"]), make_xlsx(rows, text_columns=["B"]))
+    page = preview_page(client, RosterImport.objects.get())
+    assert "确认导入" not in page
+    assert "没有可导入的学生：文件中的 1 行全部被拒绝。请按下面的原因在原表中改正后重新上传。" in page
+    assert "放弃" in page
+
+
+def test_all_unchanged_no_confirm(org_tree, client, roster_file):
+    client_for(client, org_tree.users["operator"])
+    upload(client, roster_file)
+    client.post(reverse("roster:import_confirm", args=[RosterImport.objects.get().pk]))
+    upload(client, roster_file)
+    page = preview_page(client, RosterImport.objects.get(status=ImportStatus.PENDING))
+    assert "确认导入" not in page
+    assert "没有需要导入的内容：2 名学生与名册中的信息相同，其余 1 行被拒绝。" in page
+
+
+def test_identical_roster_no_confirm(org_tree, client, make_xlsx):
+    rows = [HEADER, ["王小明", FIRST_ID, gender_text(FIRST_ID), "G001", "4141000003", "2025级", "数控1班", "数控", "受助"]]
+    path = make_xlsx(rows, text_columns=["B"])
+    client_for(client, org_tree.users["operator"])
+    upload(client, path)
+    client.post(reverse("roster:import_confirm", args=[RosterImport.objects.get().pk]))
+    upload(client, path)
+    page = preview_page(client, RosterImport.objects.get(status=ImportStatus.PENDING))
+    assert "确认导入" not in page
+    assert "没有需要导入的内容：文件中的 1 名学生与名册中的信息完全相同。" in page

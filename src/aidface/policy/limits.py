@@ -116,6 +116,8 @@ def parse_value(key: str, raw: object) -> object:
             case Kind.ACTIONS:
                 return _parse_actions(raw)
     except ValueError:
+        if setting.kind is Kind.ACTIONS:
+            raise PolicyValueError(key, f"“{setting.label}”{_format_hint(setting.kind)}。") from None
         raise PolicyValueError(key, f"“{setting.label}”的值“{raw}”格式不正确，{_format_hint(setting.kind)}。") from None
     raise AssertionError(f"unknown kind {setting.kind}")
 
@@ -200,11 +202,12 @@ def _format_hint(kind: Kind) -> str:
         Kind.WINDOW: "请按“月-日..月-日”填写，例如 03-01..05-31",
         Kind.INTEGER: "请填写整数",
         Kind.SWITCH: "请选择“是”或“否”",
-        Kind.ACTIONS: "请从 blink、open_mouth、turn_left、turn_right 中选择至少两项，用逗号分隔",
+        Kind.ACTIONS: f"请在{'、'.join(LIVENESS_ACTION_LABELS.values())}中至少勾选 {MIN_LIVENESS_ACTIONS} 项",
     }[kind]
 
 
 LIVENESS_ACTIONS = ("blink", "open_mouth", "turn_left", "turn_right")
+LIVENESS_ACTION_LABELS = {"blink": "眨眼", "open_mouth": "张嘴", "turn_left": "向左转头", "turn_right": "向右转头"}
 # A challenge contains two different actions, so fewer than two cannot make one.
 MIN_LIVENESS_ACTIONS = 2
 

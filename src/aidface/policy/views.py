@@ -14,8 +14,25 @@ from aidface.org import scope
 from aidface.org.models import AidOffice, Level, Role
 from aidface.policy import services
 from aidface.policy.calendar import Term, semester_calendar, semester_of_moment
-from aidface.policy.limits import SETTINGS, Kind, PolicyValueError, Rule, serialise_value
+from aidface.policy.limits import (
+    LIVENESS_ACTION_LABELS,
+    LIVENESS_ACTIONS,
+    SETTINGS,
+    Kind,
+    PolicyValueError,
+    Rule,
+    serialise_value,
+)
 from aidface.policy.selectors import overrides_of, resolve
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One checkbox of a multiple-choice rule: the stored code, its Chinese name and whether it is in force."""
+
+    value: str
+    label: str
+    checked: bool
 
 
 @dataclass(frozen=True)
@@ -27,14 +44,21 @@ class SettingRow:
     overridden_here: bool
     editable: bool
     unit: str
+    choices: tuple[Choice, ...] = ()
 
 
 def _display(value: object) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, tuple):
-        return ",".join(value)
+        return "、".join(LIVENESS_ACTION_LABELS.get(item, item) for item in value)
     return str(serialise_value(value))
+
+
+def _choices(kind: Kind, value: object) -> tuple[Choice, ...]:
+    if kind is not Kind.ACTIONS:
+        return ()
+    return tuple(Choice(value=name, label=LIVENESS_ACTION_LABELS[name], checked=name in value) for name in LIVENESS_ACTIONS)
 
 
 def _office_for(request: HttpRequest) -> AidOffice:
@@ -69,6 +93,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                 overridden_here=key in own,
                 editable=may_edit and (is_province or setting.rule != Rule.PROVINCE_ONLY),
                 unit=setting.unit,
+                choices=_choices(setting.kind, getattr(policy, key)),
             )
         )
 
@@ -102,8 +127,14 @@ def _back(office: AidOffice) -> HttpResponse:
 def set_value(request: HttpRequest, office_id: int) -> HttpResponse:
     office = scope.get_office_or_404(request.user, office_id)
     key = request.POST.get("key", "")
+    setting = SETTINGS.get(key)
+    # Checkbox rules post one "value" per ticked box; the other rules post a single text.
+    if setting is not None and setting.kind is Kind.ACTIONS:
+        value = request.POST.getlist("value")
+    else:
+        value = request.POST.get("value", "")
     try:
-        services.set_override(user=request.user, office=office, key=key, value=request.POST.get("value", ""))
+        services.set_override(user=request.user, office=office, key=key, value=value)
     except PolicyValueError as error:
         messages.error(request, error.message)
     else:

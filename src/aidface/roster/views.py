@@ -19,6 +19,7 @@ from aidface.org import scope
 from aidface.org.models import Role
 from aidface.roster import selectors, services
 from aidface.roster.forms import StudentFilterForm, UploadForm
+from aidface.roster.importing import ImportPlan
 from aidface.roster.reading import RosterFileError
 
 PAGE_SIZE = 50
@@ -30,6 +31,24 @@ ROSTER_ROLES = {Role.OFFICE_STAFF, Role.SCHOOL_OPERATOR, Role.PRINCIPAL}
 def _check_may_read(user) -> None:
     if not (user.is_superuser or user.role in ROSTER_ROLES):
         raise PermissionDenied("您的角色无权查看学生名册。")
+
+
+def _nothing_to_import(plan: ImportPlan | None) -> str:
+    """Return why confirming `plan` would change no student, or "" when it adds or updates some."""
+    if plan is None or plan.added or plan.updated:
+        return ""
+    rejected_rows = sum(len(rejection.row_numbers) for rejection in plan.rejected)
+    unchanged = len(plan.unchanged)
+    if rejected_rows and unchanged:
+        return (
+            f"没有需要导入的内容：{unchanged} 名学生与名册中的信息相同，其余 {rejected_rows} 行被拒绝。"
+            "请按下面的原因在原表中改正被拒绝的行，再重新上传。"
+        )
+    if rejected_rows:
+        return f"没有可导入的学生：文件中的 {rejected_rows} 行全部被拒绝。请按下面的原因在原表中改正后重新上传。"
+    if unchanged:
+        return f"没有需要导入的内容：文件中的 {unchanged} 名学生与名册中的信息完全相同。"
+    return "没有需要导入的内容：文件中没有学生数据行。请检查是否选错了文件或工作表。"
 
 
 @login_required
@@ -121,6 +140,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "roster_import": roster_import,
             "plan": plan,
+            "nothing_to_import": _nothing_to_import(plan),
             "limit": PREVIEW_ROWS,
             "may_confirm": request.user.role == Role.SCHOOL_OPERATOR and request.user.school_id == roster_import.school_id,
         },
