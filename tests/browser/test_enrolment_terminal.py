@@ -171,7 +171,7 @@ def test_terminal_rejects_other_persons_chip(open_terminal, reader, student, fac
 
     assert title == "比对未通过", page.locator("#result-messages").inner_text()
     assert enrolment_state(student) == "verification_failed"
-    assert page.get_by_role("button", name="登记为临时采集").is_visible()
+    assert page.get_by_role("button", name="登记为暂时录入").is_visible()
 
 
 def test_terminal_registers_provisional_and_evidence(open_terminal, reader, student, faces_dir):
@@ -180,8 +180,8 @@ def test_terminal_registers_provisional_and_evidence(open_terminal, reader, stud
     page = open_terminal()
     read_card_and_film(page)
 
-    page.get_by_role("button", name="登记为临时采集").click()
-    page.get_by_text("已登记：临时采集").wait_for()
+    page.get_by_role("button", name="登记为暂时录入").click()
+    page.get_by_text("已登记：暂时录入").wait_for()
     page.get_by_role("button", name="拍摄手持身份证照片").click()
     page.get_by_role("button", name="拍照").click()
     page.get_by_text("佐证照片已保存").wait_for()

@@ -13,7 +13,7 @@ class EnrolmentState(models.TextChoices):
     IN_PROGRESS = "in_progress", "采集中"
     VERIFICATION_FAILED = "verification_failed", "比对未通过"
     REFERENCE_UNUSABLE = "reference_unusable", "身份证照片无法识别，待人工审核"
-    PROVISIONAL = "provisional", "临时采集"
+    PROVISIONAL = "provisional", "暂时录入"
     APPEAL_PENDING = "appeal_pending", "佐证申诉审核中"
     AWAITING_DUPLICATE_REVIEW = "awaiting_duplicate_review", "疑似一人多籍，待审核"
     ENROLLED = "enrolled", "已采集"
@@ -55,7 +55,7 @@ class Enrolment(models.Model):
     card_issuing_authority = models.CharField("签发机关", max_length=64, blank=True)
     started_at = models.DateTimeField("开始时间")
     completed_at = models.DateTimeField("完成时间", null=True)
-    provisional_until = models.DateTimeField("临时模板有效期至", null=True)
+    provisional_until = models.DateTimeField("暂时录入有效期至", null=True)
 
     class Meta:
         verbose_name = "新增采集"
@@ -175,7 +175,7 @@ class EnrolmentAttempt(models.Model):
 
 class TemplateKind(models.TextChoices):
     ENROLLED = "enrolled", "正式模板"
-    PROVISIONAL = "provisional", "临时模板"
+    PROVISIONAL = "provisional", "暂时录入模板"
 
 
 class FaceTemplate(models.Model):

@@ -68,11 +68,11 @@ def _live_descriptors(attempt: EnrolmentAttempt, model: DescriptorModel = DEFAUL
 def register_provisional(*, user: User, enrolment: Enrolment, now: datetime | None = None) -> Enrolment:
     """Register the student provisionally with the last live capture, valid until the semester ends."""
     if user.role not in PROVISIONAL_ROLES:
-        raise PermissionDenied("只有学校管理员或终端机可以登记临时采集。")
+        raise PermissionDenied("只有学校管理员或终端机可以登记暂时录入。")
     enrolment = _scoped(user, enrolment)
     if enrolment.state not in FAILED_STATES:
         raise EnrolmentError(
-            "not_failed", f"只有比对未通过的学生可以登记临时采集，该学生当前为“{enrolment.get_state_display()}”"
+            "not_failed", f"只有比对未通过的学生可以登记暂时录入，该学生当前为“{enrolment.get_state_display()}”"
         )
     attempt = _last_capture(enrolment)
     now = now or timezone.now()
@@ -106,7 +106,7 @@ def capture_evidence(*, user: User, enrolment: Enrolment, photo: bytes, now: dat
     check_capture_role(user)
     enrolment = _scoped(user, enrolment)
     if enrolment.state not in FAILED_STATES | {EnrolmentState.PROVISIONAL}:
-        raise EnrolmentError("not_failed", "只有比对未通过或临时采集的学生需要拍摄手持身份证照片")
+        raise EnrolmentError("not_failed", "只有比对未通过或暂时录入的学生需要拍摄手持身份证照片")
     try:
         decode_image(photo)
     except FaceError as error:
@@ -135,7 +135,7 @@ def file_appeal(*, user: User, enrolment: Enrolment, reason: str, now: datetime 
         raise EnrolmentError("reason_missing", "请填写申诉理由，例如身份证照片年代久远或证件损坏")
     if enrolment.state not in FAILED_STATES | {EnrolmentState.PROVISIONAL}:
         raise EnrolmentError(
-            "not_failed", f"只有比对未通过或临时采集的学生可以提交佐证申诉，该学生当前为“{enrolment.get_state_display()}”"
+            "not_failed", f"只有比对未通过或暂时录入的学生可以提交佐证申诉，该学生当前为“{enrolment.get_state_display()}”"
         )
     evidence = enrolment.photos.filter(kind=PhotoKind.EVIDENCE).order_by("-created_at", "-id").first()
     if evidence is None:

@@ -312,7 +312,7 @@ def submit_capture(
         "model_version": liveness.model_version,
     }
     if chip_descriptor is None:
-        reason = {"code": "reference_unusable", "message": "身份证照片无法识别人脸，已转人工审核，可登记临时采集或拍摄手持身份证照片提交申诉"}
+        reason = {"code": "reference_unusable", "message": "身份证照片无法识别人脸，已转人工审核，可登记暂时录入或拍摄手持身份证照片提交申诉"}
         return _record_attempt(
             terminal, enrolment, issued, outcome=AttemptOutcome.REFERENCE_UNUSABLE, reasons=[reason], **common
         )
@@ -323,7 +323,7 @@ def submit_capture(
     distance = float(np.median(DEFAULT_MODEL.distances(chip_descriptor, live_descriptors)))
     threshold = thresholds.ENROLMENT_THRESHOLD
     if distance > threshold:
-        reason = {"code": "mismatch", "message": "现场人脸与身份证照片不一致，请重试；多次不通过可登记临时采集或提交佐证申诉"}
+        reason = {"code": "mismatch", "message": "现场人脸与身份证照片不一致，请重试；多次不通过可登记暂时录入或提交佐证申诉"}
         return _record_attempt(
             terminal, enrolment, issued, outcome=AttemptOutcome.MISMATCH, reasons=[reason],
             distance=distance, threshold=threshold, **common,

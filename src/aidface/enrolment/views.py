@@ -149,7 +149,7 @@ def register_provisional(request: HttpRequest, pk: int) -> HttpResponse:
     except EnrolmentError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "已登记为临时采集，临时模板有效至本学期末，学生参加本学期例行抽查。")
+        messages.success(request, "已登记为暂时录入，有效至本学期末，学生参加本学期例行抽查。")
     return redirect("enrolment:detail", pk=pk)
 
 

@@ -234,7 +234,7 @@
   async function registerProvisional() {
     const result = await api(`/${enrolment.enrolment_id}/provisional`);
     $("provisional").hidden = true;
-    showDone(`已登记：${result.state_label}`, "临时模板有效至本学期末，请学校在期末前完成佐证申诉");
+    showDone(`已登记：${result.state_label}`, "暂时录入有效至本学期末，请学校在期末前完成佐证申诉");
     $("evidence").hidden = false;
   }
 
