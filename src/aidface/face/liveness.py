@@ -9,9 +9,9 @@ person is seen throughout.
 
 Frames must be unmirrored camera images: "turn left" is the person's own left, which
 appears on the right of an unmirrored image. A client that mirrors its preview must
-not mirror the frames it sends. The blinks of the blink test clip keep the eyes
-closed for 3 or 4 frames at 24 fps (0.12-0.17 s), so the client should capture at
-least 8 frames per second, and 40 frames at that rate cover 5 s.
+not mirror the frames it sends. In the blink test clip the eyes stay closed for 3 or
+4 frames at 24 fps (0.12-0.17 s), so the client should capture at least 8 frames per
+second. At that rate the 40-frame maximum covers 5 s.
 """
 import hashlib
 import math

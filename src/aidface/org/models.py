@@ -174,8 +174,8 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     """A person or device that logs in.
 
-    Office staff belong to an office; school operators, principals and terminals to a
-    school (a terminal also to one campus); students are linked from the roster.
+    Office staff belong to an office. School operators, principals and terminals belong
+    to a school, and a terminal also to one campus. Students are linked from the roster.
     """
 
     role = models.CharField("角色", max_length=32, choices=Role.choices)
