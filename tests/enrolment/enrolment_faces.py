@@ -4,7 +4,8 @@ One identity with photos at different head yaw plays the person at the terminal:
 frontal, turned to their own left and turned to their right. Their yaw in a 640×480
 camera frame, measured with the 68-point landmarks, is -3.5, 39.4 and -35.5 degrees. Another
 photo of the same identity, cropped to 102×126 like an ID-card chip photo, is the chip
-photo (dlib distance 0.37 to the frontal frame; the enrolment threshold is 0.45).
+photo. The enrolment tests pass only while its distance to the live frames stays under
+ENROLMENT_THRESHOLD in aidface.face.thresholds.
 """
 import base64
 import io
