@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "aidface.roster",
     "aidface.enrolment",
     "aidface.duplicates",
+    "aidface.checks",
     "aidface.facetools",
 ]
 

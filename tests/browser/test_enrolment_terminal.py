@@ -7,16 +7,13 @@ requests appears while the page films, because the camera opens (and the clip st
 after consent.
 """
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "enrolment"))
-
-import enrolment_faces  # noqa: E402
+import enrolment_faces
 
 CLIP_FRAME_RATE = 10
 # (pose, seconds): the lead-in facing the camera is longer so the page's first frames,

@@ -9,7 +9,8 @@ least privilege by jurisdiction).
 - School operators, principals and terminals see their own school, its campuses and its
   students.
 - Students see no school, so records filtered by `school__in=schools(user)` stay hidden
-  from them. They see their school's campuses (where a check-in counts) and themselves.
+  from them. They see their school's campuses (where a check-in counts), their own
+  roster record (linked by `Student.account`) and themselves.
 - Superusers without an office or school (created with `createsuperuser`) see everything.
 - Anonymous and inactive users see nothing.
 """
@@ -91,12 +92,10 @@ def campuses(user) -> QuerySet[Campus]:
 
 
 def students(user) -> QuerySet:
-    """Return the roster students in scope: those of the schools in scope.
-
-    NOTE: a student login has no link to its roster record yet, so students see no
-    roster record, not even their own.
-    """
+    """Return the roster students in scope: those of the schools in scope, or a student's own record."""
     student_model = apps.get_model("roster", "Student")
+    if _is_active(user) and user.role == Role.STUDENT:
+        return student_model.objects.filter(account=user.pk)
     return student_model.objects.filter(school__in=schools(user))
 
 

@@ -67,6 +67,15 @@ class Student(models.Model):
     class_name = models.CharField("班级", max_length=64, blank=True)
     major = models.CharField("专业", max_length=64, blank=True)
     aid_status = models.CharField("资助状态", max_length=16, choices=AidStatus.choices)
+    # The student's login for the phone check-in page (username = ID number), set up by the school.
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="student_record",
+        verbose_name="学生账号",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

@@ -11,7 +11,7 @@ ON_TIME = datetime(2026, 3, 10, 9, 0, tzinfo=SHANGHAI)
 LATE = datetime(2026, 5, 6, 9, 0, tzinfo=SHANGHAI)
 
 
-def make_student(school, *, name: str = "陈晓明", birth: str = "20080315", sequence: str = "123"):
+def make_student(school, *, name: str = "陈晓明", birth: str = "20080315", sequence: str = "123", aided: bool = True):
     from aidface.roster.models import AidStatus, Gender, Student
 
     value = enrolment_faces.id_number(birth=birth, sequence=sequence)
@@ -24,7 +24,7 @@ def make_student(school, *, name: str = "陈晓明", birth: str = "20080315", se
         grade="2025级",
         class_name="机电1班",
         major="机电技术应用",
-        aid_status=AidStatus.AIDED,
+        aid_status=AidStatus.AIDED if aided else AidStatus.NOT_AIDED,
     )
 
 

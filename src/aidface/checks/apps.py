@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ChecksConfig(AppConfig):
+    name = "aidface.checks"
+    label = "checks"
+    verbose_name = "抽查"
