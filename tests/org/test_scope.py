@@ -117,6 +117,20 @@ def test_scope_students(world, role):
     assert set(scope.students(world.users[role]).values_list("pk", flat=True)) == expected
 
 
+def test_scope_student_sees_own_record_only(world):
+    from aidface.roster.models import Student
+
+    student_user = world.users["student"]
+    own = Student.objects.create(
+        school=student_user.school, name="本人", id_number="410105200801010011", gender="male",
+        aid_status="aided", account=student_user,
+    )
+    Student.objects.create(
+        school=student_user.school, name="同学", id_number="410105200801010038", gender="male", aid_status="aided"
+    )
+    assert list(scope.students(student_user).values_list("pk", flat=True)) == [own.pk]
+
+
 def test_scope_anonymous_sees_nothing(world):
     from django.contrib.auth.models import AnonymousUser
 
