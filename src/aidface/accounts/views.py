@@ -7,11 +7,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 
 from aidface.accounts import services
+from aidface.accounts.forms import LoginForm
 from aidface.accounts.roles import duties_for
+from aidface.checks.notices import notify_open_checks
 from aidface.navigation import links_for
 
 
 class LoginView(auth_views.LoginView):
+    authentication_form = LoginForm
     redirect_authenticated_user = True
 
 
@@ -30,4 +33,10 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def home(request: HttpRequest) -> HttpResponse:
     """Show the landing page of the user's role: what the role does and where to start."""
     links = [link for link in links_for(request.user, request.path) if link.url != request.path]
-    return render(request, "accounts/home.html", {"duties": duties_for(request.user), "start_links": links})
+    # Schools learn of a check only when it starts (Art. 10, 16): the notice shows while it is open.
+    check_notices = notify_open_checks(request.user)
+    return render(
+        request,
+        "accounts/home.html",
+        {"duties": duties_for(request.user), "start_links": links, "check_notices": check_notices},
+    )

@@ -177,9 +177,9 @@ class CheckInPhoto(models.Model):
 class CheckIn(models.Model):
     """One check-in attempt of a participant, on the phone or at a terminal, with its evidence.
 
-    `number` counts the participant's attempts per channel. The location fields hold the
+    `number` counts the participant's attempts per channel. The location fields store the
     fix as the phone sent it, its WGS-84 conversion and the distance to the nearest
-    approved campus; a terminal attempt takes the terminal's campus as its location.
+    approved campus. A terminal attempt takes the terminal's campus as its location.
     """
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="check_ins")
@@ -223,7 +223,11 @@ class CheckIn(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["participant", "channel", "number"], name="check_in_unique_number")
         ]
-        indexes = [models.Index(fields=["check_record", "created_at"], name="check_in_check_time")]
+        indexes = [
+            models.Index(fields=["check_record", "created_at"], name="check_in_check_time"),
+            # For the fraud signal "identical location fixes" within one check.
+            models.Index(fields=["check_record", "latitude", "longitude"], name="check_in_check_fix"),
+        ]
 
 
 class ReviewState(models.TextChoices):
@@ -374,8 +378,8 @@ class FraudSignalKind(models.TextChoices):
 class FraudSignal(models.Model):
     """A suspicious pattern found among a check's check-ins, shown to the office.
 
-    `check_ins` lists every check-in involved; `detail` holds the figures (no ID number
-    and no photo).
+    `check_ins` lists every check-in involved, and `detail` stores the figures (no ID
+    number and no photo).
     """
 
     check_record = models.ForeignKey(Check, on_delete=models.CASCADE, related_name="fraud_signals", db_column="check_id")

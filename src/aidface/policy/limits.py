@@ -3,10 +3,11 @@
 Cities and counties write local implementing rules within the regulation, so an
 override may only make a rule stricter than the policy of the office above. Stricter
 means an earlier enrolment deadline, a shorter routine window, a shorter maximum check
-duration, a smaller geofence radius, a tighter accuracy limit, fewer phone attempts or
-more routine months. The province is bound the same way by the regulation's values
-in `PROVINCE_DEFAULTS`. The lock days, appeal windows and interpretation switches
-decide every school's eligibility alike, so only the province office may change them.
+duration, a smaller geofence radius, a tighter accuracy limit, fewer phone attempts,
+more terminal attempts before a forced pass or more routine months. The province is
+bound the same way by the regulation's values in `PROVINCE_DEFAULTS`. The lock days,
+appeal windows and interpretation switches decide every school's eligibility alike, so
+only the province office may change them.
 
 Every error message is a Chinese sentence for the office staff who entered the value.
 """
@@ -75,6 +76,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("location_accuracy_limit_m", "定位精度上限", Kind.INTEGER, Rule.NOT_HIGHER, "米", 10),
         Setting("geofence_adds_accuracy", "按“距离＋定位精度”判断是否在校内", Kind.SWITCH, Rule.MAY_ENABLE),
         Setting("phone_attempts_per_check", "每次抽查手机识别次数", Kind.INTEGER, Rule.NOT_HIGHER, "次", 1),
+        Setting(
+            "terminal_attempts_before_forced_pass", "强制通过前终端机识别次数", Kind.INTEGER, Rule.NOT_LOWER, "次", 1, 5
+        ),
         Setting("month_takes_best_routine_result", "同月多次例行抽查取最好结果", Kind.SWITCH, Rule.PROVINCE_ONLY),
         Setting("targeted_overrides_routine", "定向抽查结果覆盖未锁定的当月例行抽查结果", Kind.SWITCH, Rule.PROVINCE_ONLY),
         Setting("forced_pass_counts_as_passing", "强制通过计入通过月数", Kind.SWITCH, Rule.PROVINCE_ONLY),

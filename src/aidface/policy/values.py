@@ -112,6 +112,9 @@ class Policy:
 
     # Phone check-in attempts per student per check before the terminal fallback (Art. 13).
     phone_attempts_per_check: int = 3
+    # Failed terminal attempts (face or liveness) per student per check before the terminal
+    # may force-pass the student with an evidence photo (Art. 13).
+    terminal_attempts_before_forced_pass: int = 1
 
     # Interpretation switches of ambiguous articles.
     # True: several routine checks in one month give the student's best result. False: the latest.
