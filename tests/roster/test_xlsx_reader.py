@@ -5,7 +5,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from aidface.roster.reading import RosterFileError, _xlsx_rows, read_roster
+from aidface.roster.reading import RosterFileError, read_roster, xlsx_rows
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONSHIPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -21,7 +21,7 @@ def saved(workbook: Workbook) -> bytes:
 def streamed_rows(content: bytes) -> list[tuple[int, tuple]]:
     """Return the roster reader's non-empty rows with trailing empty cells removed."""
     rows = []
-    for number, values in _xlsx_rows(content):
+    for number, values in xlsx_rows(content):
         trimmed = list(values)
         while trimmed and trimmed[-1] is None:
             trimmed.pop()

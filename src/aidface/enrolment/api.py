@@ -3,34 +3,19 @@
 Frames and photos arrive as multipart files, because 30-odd JPEG frames in a JSON body
 would exceed Django's 2.5 MB limit on request bodies.
 """
-import json
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from aidface import face_uploads
 from aidface.enrolment import review, selectors, services
 from aidface.enrolment.card import CardError
 from aidface.enrolment.services import EnrolmentError
-from aidface.face.liveness import MAX_FRAMES, Frame
+from aidface.face_uploads import MAX_UPLOAD_BYTES, ChallengeOut
 
 router = Router(tags=["新增采集"])
-
-# Prompts shown on the kiosk screen for each liveness action.
-KIOSK_PROMPTS = {
-    "blink": "请眨眼",
-    "open_mouth": "请张嘴",
-    "turn_left": "请向左转头",
-    "turn_right": "请向右转头",
-}
-# Seconds the page films for each action, after a short lead-in facing the camera.
-SECONDS_PER_ACTION = 3.5
-LEAD_IN_SECONDS = 1.0
-# Frames per second the page captures; with two actions this stays under MAX_FRAMES.
-FRAMES_PER_SECOND = 4
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
-
 
 class ErrorOut(Schema):
     code: str
@@ -74,16 +59,6 @@ class StateOut(Schema):
     enrolment_id: int
     state: str
     state_label: str
-
-
-class ChallengeOut(Schema):
-    nonce: str
-    actions: list[str]
-    prompts: list[str]
-    expires_at: str
-    seconds_per_action: float
-    lead_in_seconds: float
-    frames_per_second: int
 
 
 class CaptureOut(Schema):
@@ -155,16 +130,7 @@ def challenge(request: HttpRequest, enrolment_id: int):
         return _error(error)
     except PermissionDenied as error:
         return _forbidden(error)
-    actions = [str(action) for action in issued.actions]
-    return {
-        "nonce": issued.nonce,
-        "actions": actions,
-        "prompts": [KIOSK_PROMPTS[action] for action in actions],
-        "expires_at": issued.expires_at.isoformat(),
-        "seconds_per_action": SECONDS_PER_ACTION,
-        "lead_in_seconds": LEAD_IN_SECONDS,
-        "frames_per_second": FRAMES_PER_SECOND,
-    }
+    return face_uploads.challenge_out(issued)
 
 
 @router.post("/{enrolment_id}/capture", response={200: CaptureOut, 400: ErrorOut, 403: ErrorOut})
@@ -178,15 +144,9 @@ def capture(
     """Check the filmed frames; `captured_ms` is a JSON list of capture times, one per frame."""
     enrolment = selectors.get_enrolment_or_404(request.user, enrolment_id)
     try:
-        times = json.loads(captured_ms)
-    except ValueError:
-        times = None
-    if not isinstance(times, list) or len(times) != len(frames) or len(frames) > MAX_FRAMES:
-        return Status(400, {"code": "frames_invalid", "message": "上传的画面不完整，请重新采集"})
-    if any(upload.size > MAX_UPLOAD_BYTES for upload in frames):
-        return Status(400, {"code": "frames_invalid", "message": "画面文件过大，请重新采集"})
-
-    decoded = [Frame(data=upload.read(), captured_ms=time) for upload, time in zip(frames, times, strict=True)]
+        decoded = face_uploads.read_frames(frames, captured_ms, retry="请重新采集")
+    except face_uploads.FrameUploadError as error:
+        return Status(400, {"code": error.code, "message": error.message})
     try:
         result = services.submit_capture(terminal=request.user, enrolment=enrolment, nonce=nonce, frames=decoded)
     except EnrolmentError as error:

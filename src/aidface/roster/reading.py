@@ -9,7 +9,7 @@ import csv
 import io
 import logging
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from xml.etree.ElementTree import ParseError
@@ -75,26 +75,29 @@ def read_roster(content: bytes, file_name: str) -> RosterSheet:
     if lower_name.endswith(".xls") or content.startswith(b"\xd0\xcf\x11\xe0"):
         raise RosterFileError("不支持旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再导入。")
     if content.startswith(b"PK\x03\x04"):
-        return _sheet_from_rows(_xlsx_rows(content), column_label=lambda index: f"{get_column_letter(index)} 列")
+        return _sheet_from_rows(xlsx_rows(content), column_label=lambda index: f"{get_column_letter(index)} 列")
     if lower_name.endswith(".xlsx"):
         raise RosterFileError("文件扩展名是 .xlsx，但内容不是 Excel 工作簿，请重新导出。")
-    return _sheet_from_rows(_csv_rows(content), column_label=lambda index: f"第 {index} 列")
+    return _sheet_from_rows(csv_rows(content), column_label=lambda index: f"第 {index} 列")
 
 
-def _xlsx_rows(content: bytes) -> Iterator[tuple[int, tuple]]:
-    """Yield (row number, values) of the first worksheet, as the operator numbers rows in Excel."""
+def xlsx_rows(content: bytes, *, kind: str = "roster") -> Iterator[tuple[int, tuple]]:
+    """Yield (row number, values) of the first worksheet, as the operator numbers rows in Excel.
+
+    `kind` names the file in the log. Raises RosterFileError.
+    """
     try:
         # Read-only mode streams the sheet, so a 100,000-row roster is not held as cell objects.
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError) as error:
-        logger.info("unreadable roster workbook: %s", error)
+        logger.info("unreadable %s workbook: %s", kind, error)
         raise RosterFileError("无法读取该 Excel 文件，请确认文件完整且为 .xlsx 格式。") from error
     try:
         sheet = workbook.worksheets[0]
         for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield row_number, values
     except (zipfile.BadZipFile, KeyError, IndexError, ValueError, ParseError) as error:
-        logger.info("unreadable roster worksheet: %s", error)
+        logger.info("unreadable %s worksheet: %s", kind, error)
         raise RosterFileError("无法读取该 Excel 文件，请确认文件完整且为 .xlsx 格式。") from error
     finally:
         workbook.close()
@@ -114,7 +117,8 @@ def decode_csv(content: bytes) -> str:
         raise RosterFileError("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GB18030 编码后再导入。") from None
 
 
-def _csv_rows(content: bytes) -> Iterator[tuple[int, tuple]]:
+def csv_rows(content: bytes) -> Iterator[tuple[int, tuple]]:
+    """Yield (row number, values) of a CSV file, comma- or tab-separated. Raises RosterFileError."""
     text = decode_csv(content)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
@@ -157,16 +161,30 @@ def _sheet_from_rows(rows: Iterator[tuple[int, tuple]], *, column_label) -> Rost
         raise RosterFileError(f"表头缺少必填列：{described}。")
 
     sheet = RosterSheet(rows=[], extra_headers=extra_headers, present_fields=set(header_fields.values()))
+    for row_number, values in body_rows(rows, header_fields):
+        if len(sheet.rows) == MAX_ROWS:
+            raise RosterFileError(f"文件超过 {MAX_ROWS} 行，请按年级分成几个文件后分批导入。")
+        cells = {
+            header_fields[index]: Cell(value, column_label(index + 1), header_texts[index])
+            for index, value in values.items()
+        }
+        sheet.rows.append(RawRow(row_number, cells))
+    return sheet
+
+
+def body_rows(rows: Iterator[tuple[int, tuple]], columns: Iterable[int]) -> Iterator[tuple[int, dict[int, object]]]:
+    """Yield (row number, value per column index) of the rows below the header.
+
+    Only the given `columns` are read; blank text reads as None, and a row with no value
+    in any of them is left out.
+    """
+    columns = tuple(columns)
     for row_number, values in rows:
-        cells = {}
-        for index, field_name in header_fields.items():
+        cells: dict[int, object] = {}
+        for index in columns:
             value = values[index] if index < len(values) else None
             if isinstance(value, str) and value.strip() == "":
                 value = None
-            cells[field_name] = Cell(value, column_label(index + 1), header_texts[index])
-        if all(cell.value is None for cell in cells.values()):
-            continue
-        if len(sheet.rows) == MAX_ROWS:
-            raise RosterFileError(f"文件超过 {MAX_ROWS} 行，请按年级分成几个文件后分批导入。")
-        sheet.rows.append(RawRow(row_number, cells))
-    return sheet
+            cells[index] = value
+        if any(value is not None for value in cells.values()):
+            yield row_number, cells

@@ -6,69 +6,19 @@
 (function () {
   const config = JSON.parse(document.getElementById("terminal-config").textContent);
   const $ = (id) => document.getElementById(id);
-  const steps = ["step-card", "step-consent", "step-capture", "step-result"];
-  const FRAME_WIDTH = 640;
-  const FRAME_HEIGHT = 480;
-  const JPEG_QUALITY = 0.85;
+  const capture = window.AidfaceCapture;
+  const show = capture.stepper(["step-card", "step-consent", "step-capture", "step-result"]);
+  const showError = capture.errorLine($("error"));
+  const { post: api, postJson } = capture.client(config);
+  // The camera opens only after consent, and closes after each capture.
+  const camera = capture.camera($("preview"));
+  const busy = (button, work) => capture.busy(button, work, showError);
 
   let enrolment = null;
-  let stream = null;
-
-  function show(step) {
-    for (const id of steps) $(id).hidden = id !== step;
-  }
-
-  function showError(message) {
-    $("error").textContent = message;
-    $("error").hidden = !message;
-  }
-
-  async function api(path, options = {}) {
-    const response = await fetch(config.apiBase + path, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "X-CSRFToken": config.csrfToken, ...(options.headers || {}) },
-      body: options.body,
-    });
-    let data = {};
-    try {
-      data = await response.json();
-    } catch (error) {
-      data = {};
-    }
-    if (!response.ok) {
-      throw new Error(data.message || data.detail || `服务器返回错误（${response.status}），请稍后重试`);
-    }
-    return data;
-  }
-
-  function postJson(path, payload) {
-    return api(path, { body: JSON.stringify(payload), headers: { "Content-Type": "application/json" } });
-  }
-
-  async function busy(button, work) {
-    button.disabled = true;
-    showError("");
-    try {
-      await work();
-    } catch (error) {
-      showError(error.message);
-    } finally {
-      button.disabled = false;
-    }
-  }
 
   // Step 1: the card, read by the reader service on this terminal and checked by the server.
   async function readCard() {
-    let card;
-    try {
-      const response = await fetch(config.readerUrl, { cache: "no-store" });
-      if (!response.ok) throw new Error(String(response.status));
-      card = await response.json();
-    } catch (error) {
-      throw new Error("无法从身份证读卡器读取证件，请确认读卡器已连接、证件已放好后重试");
-    }
-    if (card.error) throw new Error(card.error);
+    const card = await capture.readCard(config.readerUrl, "无法从身份证读卡器读取证件，请确认读卡器已连接、证件已放好后重试");
     enrolment = await postJson("/card", card);
     $("student-name").textContent = enrolment.student_name;
     $("student-id").textContent = enrolment.masked_id_number;
@@ -93,98 +43,25 @@
     await captureLiveness();
   }
 
-  // The camera opens only after consent, and closes after each capture.
-  async function openCamera() {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      throw new Error("此浏览器无法使用摄像头，请使用终端机自带的浏览器");
-    }
-    try {
-      stream = await navigator.mediaDevices.getUserMedia({
-        video: { width: FRAME_WIDTH, height: FRAME_HEIGHT },
-        audio: false,
-      });
-    } catch (error) {
-      throw new Error("无法打开摄像头，请检查摄像头连接并允许本页面使用摄像头");
-    }
-    const video = $("preview");
-    video.srcObject = stream;
-    await video.play();
-  }
-
-  function closeCamera() {
-    if (stream) stream.getTracks().forEach((track) => track.stop());
-    stream = null;
-    $("preview").srcObject = null;
-  }
-
-  // Unmirrored frame as JPEG: "turn left" is the person's own left, as the server expects.
-  function grabFrame() {
-    const video = $("preview");
-    const canvas = document.createElement("canvas");
-    canvas.width = video.videoWidth || FRAME_WIDTH;
-    canvas.height = video.videoHeight || FRAME_HEIGHT;
-    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
-  }
-
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  // Resolve when the camera presents a new frame (or after `limit` ms), so that two
-  // grabs do not copy the same frame when the machine is briefly busy.
-  function nextVideoFrame(limit) {
-    const video = $("preview");
-    if (!video.requestVideoFrameCallback) return sleep(0);
-    return Promise.race([new Promise((resolve) => video.requestVideoFrameCallback(() => resolve())), sleep(limit)]);
-  }
-
-  async function sameBytes(first, second) {
-    if (!first || first.size !== second.size) return false;
-    const [a, b] = await Promise.all([first.arrayBuffer(), second.arrayBuffer()]);
-    const left = new Uint8Array(a);
-    const right = new Uint8Array(b);
-    return left.every((value, index) => value === right[index]);
-  }
-
   // Step 3: the server's challenge, its prompts on screen, and the filmed frames.
   async function captureLiveness() {
     show("step-capture");
     $("take-evidence").hidden = true;
     $("capture-hint").textContent = "请正对镜头，按屏幕提示完成动作";
     $("prompt").textContent = "请正对镜头";
-    await openCamera();
+    await camera.open();
     try {
       const challenge = await api(`/${enrolment.enrolment_id}/challenge`);
-      const interval = 1000 / challenge.frames_per_second;
-      const total = (challenge.lead_in_seconds + challenge.seconds_per_action * challenge.actions.length) * 1000;
-      const count = Math.floor(total / interval);
       const form = new FormData();
-      const times = [];
-      let previous = null;
-      const start = performance.now();
-      for (let index = 0; index < count; index += 1) {
-        const due = start + index * interval;
-        const wait = due - performance.now();
-        if (wait > 0) await sleep(wait);
-        const elapsed = performance.now() - start;
-        const action = Math.floor((elapsed / 1000 - challenge.lead_in_seconds) / challenge.seconds_per_action);
-        $("prompt").textContent = action < 0 ? "请正对镜头" : challenge.prompts[Math.min(action, challenge.prompts.length - 1)];
-        await nextVideoFrame(interval / 2);
-        const frame = await grabFrame();
-        // The server rejects repeated frames as a replay, so a frame the camera repeated is left out.
-        if (await sameBytes(previous, frame)) continue;
-        previous = frame;
-        times.push(performance.now());
-        form.append("frames", frame, `frame${index}.jpg`);
-      }
+      await capture.filmChallenge(camera, challenge, form, $("prompt"));
       $("prompt").textContent = "正在核验，请稍候…";
       form.append("nonce", challenge.nonce);
-      form.append("captured_ms", JSON.stringify(times));
       const result = await api(`/${enrolment.enrolment_id}/capture`, { body: form });
       showResult(result);
     } catch (error) {
       showUnfinished(error.message);
     } finally {
-      closeCamera();
+      camera.close();
     }
   }
 
@@ -244,16 +121,16 @@
     $("prompt").textContent = "请手持身份证置于胸前，正对镜头";
     $("capture-hint").textContent = "准备好后点击“拍照”";
     $("take-evidence").hidden = false;
-    await openCamera();
+    await camera.open();
   }
 
   async function takeEvidence() {
     const form = new FormData();
-    form.append("photo", await grabFrame(), "evidence.jpg");
+    form.append("photo", await camera.grabFrame(), "evidence.jpg");
     try {
       await api(`/${enrolment.enrolment_id}/evidence`, { body: form });
     } finally {
-      closeCamera();
+      camera.close();
       $("take-evidence").hidden = true;
     }
     $("evidence").hidden = true;
@@ -262,7 +139,7 @@
   }
 
   function nextStudent() {
-    closeCamera();
+    camera.close();
     enrolment = null;
     showError("");
     show("step-card");
