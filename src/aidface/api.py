@@ -21,3 +21,15 @@ api.add_router("/org/", org_router)
 from aidface.enrolment.api import router as enrolment_router  # noqa: E402
 
 api.add_router("/enrolment/", enrolment_router)
+
+from aidface.checks.terminal_api import router as checks_terminal_router  # noqa: E402
+
+api.add_router("/checks/terminal/", checks_terminal_router)
+
+from aidface.internships.api import router as internships_router  # noqa: E402
+
+api.add_router("/internships/", internships_router)
+
+from aidface.checks.phone_api import router as checks_phone_router  # noqa: E402
+
+api.add_router("/checks/phone/", checks_phone_router)

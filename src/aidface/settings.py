@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "aidface.enrolment",
     "aidface.duplicates",
     "aidface.checks",
+    "aidface.eligibility",
+    "aidface.reports",
+    "aidface.appeals",
+    "aidface.internships",
     "aidface.facetools",
 ]
 

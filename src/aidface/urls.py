@@ -11,5 +11,10 @@ urlpatterns = [
     path("enrolment/", include("aidface.enrolment.urls")),
     path("policy/", include("aidface.policy.urls")),
     path("duplicates/", include("aidface.duplicates.urls")),
+    path("appeals/", include("aidface.appeals.urls")),
+    path("checks/", include("aidface.checks.urls")),
+    path("eligibility/", include("aidface.eligibility.urls")),
+    path("reports/", include("aidface.reports.urls")),
+    path("internships/", include("aidface.internships.urls")),
     path("api/", api.urls),
 ]
