@@ -25,6 +25,26 @@ def faces_dir() -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory) -> None:
+    """Put the SQLite test database in a file instead of shared-cache memory.
+
+    In shared-cache memory SQLite fails a write at once with "database table is locked"
+    when another thread holds the table, and the live server's threads (a page and the
+    photos it loads) write audit entries at the same moment. A file database waits for
+    the lock for the configured busy timeout, as the production SQLite file does.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return
+    database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+    # Test data need not survive a power cut, so skip the syncs that make commits slow.
+    options = database.setdefault("OPTIONS", {})
+    options["init_command"] = "PRAGMA journal_mode=WAL;PRAGMA synchronous=OFF"
+
+
 @pytest.fixture(autouse=True, scope="session")
 def fast_password_hasher():
     """Hash test passwords with MD5: the production PBKDF2 hasher is slow by design."""
