@@ -96,3 +96,19 @@ def test_seed_prints_accounts(db):
     assert DEMO_PASSWORD in output
     for user in USERS:
         assert user.username in output
+
+
+def test_seed_roster_links_student_login(seeded):
+    from aidface.org import scope
+    from aidface.roster.models import Student
+
+    student_user = User.objects.get(role=Role.STUDENT)
+    assert Student.objects.filter(school__code="4141019003").count() == 6
+    own = list(scope.students(student_user))
+    assert [record.id_number for record in own] == [student_user.username]
+
+
+def test_seed_student_logs_in_with_id_number(seeded, client):
+    student_user = User.objects.get(role=Role.STUDENT)
+    response = client.post("/login/", {"username": student_user.username, "password": DEMO_PASSWORD})
+    assert response.status_code == 302

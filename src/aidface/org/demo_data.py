@@ -189,8 +189,29 @@ USERS = [
     DemoUser("zhongmou_operator", "中牟职教中心·马丽", "school_operator", school_code="4141019003"),
     DemoUser("zhongmou_principal", "中牟职教中心·张明", "principal", school_code="4141019003"),
     DemoUser("zhongmou_terminal", "中牟职教中心·城关校区终端机", "terminal", school_code="4141019003", campus_name="城关校区"),
-    # NOTE: the roster's Student has no link to a login yet, so this account is not tied to a
-    # roster record. Check-in pages need that link before a student can use them.
-    DemoUser("zhongmou_student", "中牟职教中心·演示学生", "student", school_code="4141019003"),
+    # A student logs in with the ID number: this account belongs to the first demo student below.
+    DemoUser("410122200903120131", "中牟职教中心·王浩然", "student", school_code="4141019003"),
     DemoUser("province_school_operator", "省交通职校·何平", "school_operator", school_code="4141019001"),
+]
+
+
+@dataclass(frozen=True)
+class DemoStudent:
+    name: str
+    id_number: str
+    gender: str
+    class_name: str
+    aid_status: str = "aided"
+
+
+# Roster of the 中牟 demo school. The ID numbers are invented (valid check characters,
+# 中牟县 region code) and belong to nobody. The first one has the demo student login.
+DEMO_ROSTER_SCHOOL = "4141019003"
+DEMO_STUDENTS = [
+    DemoStudent("王浩然", "410122200903120131", "male", "机电1班"),
+    DemoStudent("李雨桐", "410122200811050244", "female", "机电1班"),
+    DemoStudent("张子豪", "410122200907210353", "male", "机电1班"),
+    DemoStudent("刘欣怡", "410122200809160460", "female", "会计1班"),
+    DemoStudent("陈俊杰", "410122200902030572", "male", "会计1班", aid_status="proposed"),
+    DemoStudent("赵梓涵", "410122200812280682", "female", "会计1班", aid_status="not_aided"),
 ]

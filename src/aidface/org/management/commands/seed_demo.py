@@ -1,4 +1,4 @@
-"""`aidface seed_demo`: load the demo organisation and one account per role.
+"""`aidface seed_demo`: load the demo organisation, one account per role and a small roster.
 
 Running it again changes nothing: every object is looked up by its natural key (office by
 region, school by code, campus by school and name, user by user name) and created only when
@@ -8,7 +8,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from aidface.org import services
-from aidface.org.demo_data import DEMO_PASSWORD, OFFICES, SCHOOLS, USERS, DemoCampus
+from aidface.org.demo_data import (
+    DEMO_PASSWORD,
+    DEMO_ROSTER_SCHOOL,
+    DEMO_STUDENTS,
+    OFFICES,
+    SCHOOLS,
+    USERS,
+    DemoCampus,
+)
 from aidface.org.models import AidOffice, Campus, Region, School, User
 
 
@@ -59,6 +67,33 @@ class Command(BaseCommand):
 
         for demo_user in [u for u in USERS if u.role == "terminal"]:
             created += self._ensure_user(demo_user)
+        created += self._ensure_roster()
+        return created
+
+    def _ensure_roster(self) -> int:
+        """Add the demo school's roster and link the demo student login to its record."""
+        from aidface.roster.models import Student
+
+        school = School.objects.get(code=DEMO_ROSTER_SCHOOL)
+        created = 0
+        for demo in DEMO_STUDENTS:
+            account = User.objects.filter(username=demo.id_number, role="student").first()
+            student, was_created = Student.objects.get_or_create(
+                id_number=demo.id_number,
+                defaults={
+                    "school": school,
+                    "name": demo.name,
+                    "gender": demo.gender,
+                    "grade": "2025级",
+                    "class_name": demo.class_name,
+                    "major": "机电技术应用" if demo.class_name.startswith("机电") else "会计事务",
+                    "aid_status": demo.aid_status,
+                },
+            )
+            created += int(was_created)
+            if account is not None and student.account_id is None:
+                student.account = account
+                student.save(update_fields=["account"])
         return created
 
     def _add_campus(self, school: School, demo: DemoCampus, reviewer: User) -> None:
