@@ -244,3 +244,11 @@ def test_rejected_forced_pass_changes_locked_month(org_tree, school, student):
     result = result_of(student)
     assert result.state == MonthState.FAILED
     assert result.locked
+
+
+@pytest.mark.django_db
+def test_lock_months_command_rejects_future_now():
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="future"):
+        call_command("lock_months", "--now", "2099-01-01T00:30+08:00", stdout=StringIO())
