@@ -179,6 +179,17 @@ def test_launch_routine_form_shows_rule_error(tree, login):
     assert not Check.objects.exists()
 
 
+@pytest.mark.parametrize(("minutes", "message"), [("301", "例行抽查持续时间不能超过 300 分钟（5 小时）"), ("0", "持续时间须至少 1 分钟")])
+def test_launch_routine_form_duration_messages(tree, login, minutes, message):
+    with time_machine.travel(local(2026, 3, 10, 9), tick=False):
+        response = login(tree.users["county"]).post(
+            reverse("checks:launch_routine"),
+            {"timing": "scheduled", "day": "2026-03-17", "start_time": "09:00", "duration_minutes": minutes},
+        )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
 def test_launch_routine_random_today(tree, login):
     from aidface.checks.models import Check
 
@@ -253,6 +264,36 @@ def test_launch_targeted_count_sample(tree, enrolled, login):
     check = Check.objects.get()
     assert (check.sample_method, check.sample_size, check.sample_seed) == ("count", 2, "种子-1")
     assert check.starts_at == local(2026, 3, 10, 14)
+
+
+@pytest.mark.parametrize(("size", "warning"), [("5", "少于要求的 5 人"), ("2", None)])
+def test_launch_targeted_warns_small_pool(tree, enrolled, login, size, warning):
+    with time_machine.travel(local(2026, 3, 10, 9), tick=False):
+        response = login(tree.users["county"]).post(
+            reverse("checks:launch_targeted"),
+            {
+                "schools": [tree.county_school.pk],
+                "day": "2026-03-10",
+                "start_time": "14:00",
+                "duration_minutes": "180",
+                "sample_method": "count",
+                "sample_size": size,
+            },
+            follow=True,
+        )
+    text = response.content.decode()
+    assert "定向抽查已发起" in text
+    if warning:
+        assert "只有 3 名已完成新增采集的受助学生" in text
+        assert warning in text
+    else:
+        assert "提醒" not in text
+
+
+def test_detail_explains_check_without_participants(routine, tree, login):
+    with time_machine.travel(local(2026, 3, 17, 9, 30), tick=False):
+        response = page(login(tree.users["county"]), "checks:detail", routine.pk)
+    assert "本次抽查没有需要签到的学生" in response.content.decode()
 
 
 def test_launch_targeted_roster_outside_scope_404(tree, login):

@@ -6,13 +6,27 @@ enforced by `checks.launching`, whose CheckError messages the views show.
 import re
 
 from django import forms
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from aidface.checks.models import CheckKind, SampleMethod
 from aidface.roster.idnumber import mask
 
 STATE_CHOICES = [("", "全部"), ("planned", "未开始"), ("open", "进行中"), ("ended", "已结束"), ("cancelled", "已撤销")]
 ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+
+
+def limit_duration(field: forms.IntegerField, max_minutes: int, *, kind_label: str, article: str) -> None:
+    """Bound a duration field to 1..max_minutes with Chinese messages naming the limit."""
+    field.validators += [
+        MinValueValidator(1, message="持续时间须至少 1 分钟。"),
+        MaxValueValidator(
+            max_minutes,
+            message=f"{kind_label}持续时间不能超过 {max_minutes} 分钟（{max_minutes / 60:g} 小时），请缩短。",
+        ),
+    ]
+    field.initial = max_minutes
+    field.widget.attrs.update(min=1, max=max_minutes)
+    field.help_text = f"{kind_label}最长 {max_minutes} 分钟（{article}）。"
 
 
 class CheckFilterForm(forms.Form):
@@ -36,16 +50,11 @@ class RoutineLaunchForm(forms.Form):
     )
     day = forms.DateField(label="抽查日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(label="开始时刻", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    duration_minutes = forms.IntegerField(label="持续时间（分钟）", min_value=1)
+    duration_minutes = forms.IntegerField(label="持续时间（分钟）")
 
     def __init__(self, *args, max_minutes: int, **kwargs):
         super().__init__(*args, **kwargs)
-        field = self.fields["duration_minutes"]
-        field.max_value = max_minutes
-        field.validators.append(MaxValueValidator(max_minutes))
-        field.initial = max_minutes
-        field.widget.attrs["max"] = max_minutes
-        field.help_text = f"例行抽查最长 {max_minutes} 分钟（第十条）。"
+        limit_duration(self.fields["duration_minutes"], max_minutes, kind_label="例行抽查", article="第十条")
 
     def clean(self):
         cleaned = super().clean()
@@ -62,14 +71,19 @@ class TargetedLaunchForm(forms.Form):
     start_now = forms.BooleanField(label="立即开始", required=False, initial=True)
     day = forms.DateField(label="抽查日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     start_time = forms.TimeField(label="开始时刻", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    duration_minutes = forms.IntegerField(label="持续时间（分钟）", min_value=1)
+    duration_minutes = forms.IntegerField(label="持续时间（分钟）")
     sample_method = forms.ChoiceField(
         label="抽取方式",
         choices=[choice for choice in SampleMethod.choices if choice[0] != SampleMethod.ALL],
         widget=forms.RadioSelect,
         initial=SampleMethod.COUNT,
     )
-    sample_size = forms.IntegerField(label="抽取人数或比例（%）", required=False, min_value=1)
+    sample_size = forms.IntegerField(
+        label="抽取人数或比例（%）",
+        required=False,
+        validators=[MinValueValidator(1, message="抽取人数或比例须至少为 1。")],
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )
     seed = forms.CharField(
         label="随机种子", required=False, max_length=64, help_text="留空由系统生成；记录在抽查中，可据此复核抽取结果。"
     )
@@ -84,12 +98,7 @@ class TargetedLaunchForm(forms.Form):
         self.fields["student_ids"].choices = [
             (student.pk, f"{student.name} · {student.masked_id_number} · {student.class_name}") for student in roster
         ]
-        field = self.fields["duration_minutes"]
-        field.max_value = max_minutes
-        field.validators.append(MaxValueValidator(max_minutes))
-        field.initial = max_minutes
-        field.widget.attrs["max"] = max_minutes
-        field.help_text = f"定向抽查最长 {max_minutes} 分钟（第十六条）。"
+        limit_duration(self.fields["duration_minutes"], max_minutes, kind_label="定向抽查", article="第十六条")
 
     def clean_id_numbers(self) -> list[str]:
         values = [line.strip().upper() for line in self.cleaned_data["id_numbers"].splitlines() if line.strip()]

@@ -192,6 +192,7 @@ def launch_targeted(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error.message)
         else:
             messages.success(request, "定向抽查已发起。开始前学校不会收到通知，抽查名单在开始时按记录的随机种子抽取。")
+            _warn_small_pool(request, check)
             return redirect("checks:detail", pk=check.pk)
 
     return render(
@@ -199,6 +200,28 @@ def launch_targeted(request: HttpRequest) -> HttpResponse:
         "checks/launch_targeted.html",
         {"form": form, "schools": schools, "roster_school": roster_school, "roster": roster},
     )
+
+
+def _warn_small_pool(request: HttpRequest, check: Check) -> None:
+    """Warn when a random sample cannot reach its size from the students who can check in today.
+
+    Launch still succeeds, because students who finish enrolment before the start join the
+    pool when it is drawn.
+    """
+    if check.sample_method not in (SampleMethod.COUNT, SampleMethod.PERCENT):
+        return
+    school_ids = list(check.check_schools.values_list("school_id", flat=True))
+    pool = launching.eligible_sample_students(school_ids=school_ids, at=max(check.starts_at, timezone.now())).count()
+    if pool == 0:
+        messages.warning(
+            request,
+            "提醒：所选学校目前没有已完成新增采集的受助学生，如开始前仍无人完成采集，本次抽查将无人需要签到。",
+        )
+    elif check.sample_method == SampleMethod.COUNT and check.sample_size > pool:
+        messages.warning(
+            request,
+            f"提醒：所选学校目前只有 {pool} 名已完成新增采集的受助学生，少于要求的 {check.sample_size} 人，开始时将全部抽取。",
+        )
 
 
 def _launch_targeted_from(user, data) -> Check:
