@@ -80,6 +80,19 @@ def test_page_without_open_check(student_client):
     assert "phone.js" not in content
 
 
+def test_page_tells_unenrolled_student(client, org_tree):
+    from aidface.org.models import Role, User
+
+    student = checks_support.make_student(org_tree.county_school, sequence="246")
+    student.account = User.objects.create(username=student.id_number, role=Role.STUDENT, school=org_tree.county_school)
+    student.save(update_fields=["account"])
+    client.force_login(student.account, backend=MODEL_BACKEND)
+
+    content = client.get("/checks/phone/").content.decode()
+    assert "您还没有完成新增采集" in content
+    assert "当前没有需要您签到的抽查" not in content
+
+
 def test_page_during_open_check(student_client, open_check):
     content = student_client.get("/checks/phone/").content.decode()
     assert "开始签到" in content

@@ -131,6 +131,15 @@ def test_identify_without_open_check(kiosk, org_tree, campus, student):
     assert response.json()["code"] == "no_open_check"
 
 
+def test_identify_unenrolled_student(kiosk, org_tree, campus):
+    unenrolled = checks_support.make_student(org_tree.county_school, name="赵小明", sequence="357")
+    response = post_json(kiosk, "/identify", {"id_number": unenrolled.id_number, "source": "typed"})
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "not_enrolled"
+    assert "尚未完成新增采集" in response.json()["message"]
+
+
 def test_challenge_for_participant(kiosk, participant):
     response = kiosk.post(f"{API}/participants/{participant.pk}/challenge")
 

@@ -1,7 +1,8 @@
 """The student's phone check-in page (a mobile web page): camera, location, liveness prompts and the result.
 
 The page opens for student accounts only. It tells the student plainly when there is
-nothing to do: no open check, already passed, or the phone attempts are used up.
+nothing to do: not enrolled, no open check, already passed, or the phone attempts are
+used up.
 """
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from aidface.checks import selectors
 from aidface.checks.checkin import FINAL_STATUSES, GO_TO_TERMINAL_MESSAGE
+from aidface.enrolment.selectors import student_gallery
 from aidface.org import scope
 from aidface.org.models import Role
 from aidface.policy.selectors import effective_policy_for_school
@@ -31,7 +33,8 @@ def phone(request: HttpRequest) -> HttpResponse:
     participant = selectors.open_participation(student, now=timezone.now())
     policy = effective_policy_for_school(student.school)
     if participant is None:
-        context["state"] = "no_open_check"
+        # Students without an active gallery are left out of every check: say why.
+        context["state"] = "no_open_check" if student_gallery(student=student) else "not_enrolled"
     elif participant.status in FINAL_STATUSES:
         context["state"] = "decided"
     elif participant.phone_attempts >= policy.phone_attempts_per_check:

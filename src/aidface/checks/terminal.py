@@ -17,6 +17,7 @@ from aidface.checks.fallback import check_terminal, failed_terminal_attempts, fo
 from aidface.checks.models import Participant, ParticipantStatus
 from aidface.checks.selectors import open_participation
 from aidface.enrolment.card import normalise_name
+from aidface.enrolment.selectors import student_gallery
 from aidface.org import scope
 from aidface.org.models import User
 from aidface.policy.calendar import local_day
@@ -99,5 +100,9 @@ def _find_participant(terminal: User, *, id_number: str, source: str, card_name:
 
     participant = open_participation(student, now=now)
     if participant is None or participant.school_id != terminal.school_id:
+        if student_gallery(student=student) is None:
+            raise CheckError(
+                "not_enrolled", "该学生尚未完成新增采集（或暂时录入已过期），不参加抽查。请先在采集终端为其完成新增采集"
+            )
         raise CheckError("no_open_check", "该学生目前没有进行中的抽查，无需签到")
     return Participant.objects.select_related("check_record", "student", "school").get(pk=participant.pk)
