@@ -94,3 +94,13 @@ def test_voluntary_change(client, org_tree, old_password):
     change(client, old_password, NEW_PASSWORD)
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
+
+
+def test_short_password_message_in_chinese():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as raised:
+        validate_password("Ab1!x")
+    assert "密码太短，至少需要 8 个字符。" in raised.value.messages
