@@ -130,3 +130,15 @@ def test_log_marks_command_entries(client, org_tree):
         record(user=None, action="test.command", office=org_tree.gongyi)
     client.force_login(org_tree.users["county"])
     assert "（系统命令）" in client.get("/audit/").content.decode()
+
+
+def test_log_masks_id_numbers(client, org_tree):
+    from aidface.org.models import Role, User
+
+    student_login = User.objects.create(username="410105200801010011", role=Role.STUDENT, school=org_tree.county_school)
+    with transaction.atomic():
+        record(user=student_login, action="auth.login", target=student_login, target_repr="陈晓明 410105200801010011")
+    client.force_login(org_tree.users["county"])
+    content = client.get("/audit/").content.decode()
+    assert "410105200801010011" not in content
+    assert "410105********0011" in content

@@ -6,6 +6,8 @@ SQLite and PostgreSQL. Each entry stores the previous entry's hash, so
 `aidface verify_audit` detects a changed, removed or reordered entry even when
 someone bypasses the triggers.
 """
+import re
+
 from django.conf import settings
 from django.db import models
 
@@ -101,6 +103,15 @@ class AuditEntry(models.Model):
 
         return action_label(self.action)
 
+    @property
+    def masked_username(self) -> str:
+        """The user name for the log page, with an ID number (a student's user name) masked."""
+        return mask_id_numbers(self.username)
+
+    @property
+    def masked_target_repr(self) -> str:
+        return mask_id_numbers(self.target_repr)
+
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError(f"audit entry #{self.seq} cannot be changed")
@@ -108,6 +119,17 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError(f"audit entry #{self.seq} cannot be deleted")
+
+
+# An 18-character mainland ID number standing alone in a text.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def mask_id_numbers(text: str) -> str:
+    """Mask every ID number in `text` as the roster pages do (region code and last 4 characters)."""
+    from aidface.roster.idnumber import mask
+
+    return _ID_NUMBER.sub(lambda match: mask(match.group(0)), text or "")
 
 
 class AuditHead(models.Model):
