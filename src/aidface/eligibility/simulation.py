@@ -136,9 +136,11 @@ class Simulation:
     # -- output ---------------------------------------------------------------
 
     def say(self, text: str) -> None:
+        """Print a progress line to the command's output, or log it when there is none."""
         if self.stdout is not None:
             self.stdout.write(text)
-        logger.info("simulation: %s", text)
+        else:
+            logger.info("simulation: %s", text)
 
     # -- the run --------------------------------------------------------------
 
@@ -215,7 +217,7 @@ class Simulation:
                 username=f"sim_principal_{number}", password=PASSWORD, role=Role.PRINCIPAL, school=school))
             self.terminals.append(User.objects.create_user(
                 username=f"sim_terminal_{number}", password=PASSWORD, role=Role.TERMINAL, school=school, campus=campus))
-        self.say(f"province: {city.name}, {len(self.schools)} direct schools with approved campuses")
+        self.say(f"demo office: {city.name}, {len(self.schools)} direct schools with approved campuses")
 
     def build_students(self, roles: list[str], full: list[Person], enrol_only: list[Person]) -> None:
         from aidface.checks.accounts import set_initial_password
@@ -307,7 +309,8 @@ class Simulation:
         # The duplicate enrols a day later with the face of its group's phone_regular student.
         for item in self.of_role("duplicate"):
             states[self.enrol(item, now + timedelta(days=1))] += 1
-        self.say(f"enrolment by {now:%m-%d}: {dict(states)}")
+        counts = ", ".join(f"{state}={count}" for state, count in sorted(states.items()))
+        self.say(f"enrolment by {now:%m-%d}: {counts}")
 
     def decide_duplicate_cases(self, now: datetime) -> None:
         """Confirm the planted duplicate pairs as the city office would, and clear any other (false) match."""

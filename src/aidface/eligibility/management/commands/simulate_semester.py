@@ -5,13 +5,14 @@ users and students, and refuses to run twice on the same database.
 """
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from aidface.eligibility.models import Reason
 from aidface.eligibility.simulation import run_simulation
 
-# One student per role. In the face photo set the tests use, 11 identities qualify for genuine check-ins,
-# which is enough for up to 22 students; larger runs need more photos.
+# One student per role. In the face photo set the tests use, 11 identities qualify for
+# genuine check-ins. That is enough for up to 22 students, and larger runs need more photos.
 DEFAULT_STUDENTS = 12
 
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
         faces = Path(options["faces"])
         if not faces.is_dir():
             raise CommandError(f"--faces {faces} is not a folder of face photos")
+        # A fresh AIDFACE_VAR_DIR has an empty database: create the tables first.
+        call_command("migrate", interactive=False, verbosity=0)
         try:
             report = run_simulation(
                 faces_dir=faces, students=options["students"], seed=options["seed"], year=options["year"], stdout=self.stdout

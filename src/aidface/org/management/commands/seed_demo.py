@@ -94,6 +94,9 @@ class Command(BaseCommand):
             if account is not None and student.account_id is None:
                 student.account = account
                 student.save(update_fields=["account"])
+                # Like every student login, the demo one changes its password at first login.
+                account.must_change_password = True
+                account.save(update_fields=["must_change_password"])
         return created
 
     def _add_campus(self, school: School, demo: DemoCampus, reviewer: User) -> None:
