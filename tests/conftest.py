@@ -30,7 +30,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     """Put the SQLite test database in a file instead of shared-cache memory.
 
     In shared-cache memory SQLite fails a write at once with "database table is locked"
-    when another thread holds the table, and the live server's threads (a page and the
+    when another thread has locked the table, and the live server's threads (a page and the
     photos it loads) write audit entries at the same moment. A file database waits for
     the lock for the configured busy timeout, as the production SQLite file does.
     """

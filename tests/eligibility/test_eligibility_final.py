@@ -89,7 +89,7 @@ def test_signal_recomputes_listed_students(school):
 
 
 def test_month_recompute_feeds_eligibility(school, org_tree):
-    """H4's recompute of real participant rows sends the signal, and eligibility follows."""
+    """Recomputing month results from real participant rows sends the signal, and eligibility follows."""
     import checks_support
     from aidface.checks import results
     from aidface.checks.models import Participant, ParticipantStatus

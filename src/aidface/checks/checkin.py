@@ -107,7 +107,7 @@ class FaceCheck:
 
 @dataclass(frozen=True)
 class CheckInResult:
-    """What one check-in attempt decided, as the phone page and the terminal show it.
+    """The outcome of one check-in attempt, as the phone page and the terminal show it.
 
     `counted` is True when the attempt used one of the phone attempts (a location retry
     does not). `attempts_left` is set for phone attempts only. `distance_m` is the

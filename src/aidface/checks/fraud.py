@@ -303,8 +303,8 @@ def _thumbnail(photo: CheckInPhoto) -> np.ndarray | None:
 def _store(check_in: CheckIn, finding: Finding) -> FraudSignal:
     """Open the group's signal or add the finding's check-ins to it, with an audit entry."""
     with transaction.atomic():
-        # Two check-ins of one group may finish at the same moment; the check's row lock
-        # makes the second see the signal the first opened (PostgreSQL; SQLite writes are serial).
+        # Two check-ins of one group may finish at the same moment. The check's row lock on
+        # PostgreSQL makes the second find the signal the first opened, and SQLite writes are serial.
         list(Check.objects.select_for_update().filter(pk=check_in.check_record_id).values_list("pk", flat=True))
         signal = (
             FraudSignal.objects.filter(check_record_id=check_in.check_record_id, kind=finding.kind, detail__group=finding.group)

@@ -521,9 +521,9 @@ def recompute_for_participant(participant: Participant, *, now: datetime | None 
     """Recompute the month result of a participant's student for the month of the participant's check.
 
     A forced pass that the office's review turned into a failure changes the month even
-    after the lock: the review is due only at the end of the month's appeal window, so,
-    like an approved appeal, it is a decision the lock does not stop. An approved
-    appeal still stands.
+    after the lock, because the review is due only at the end of the month's appeal
+    window. Like an approved appeal, it is a decision the lock does not stop. An
+    approved appeal still stands.
     """
     check: Check = participant.check_record
     student_school_id = Student.objects.filter(pk=participant.student_id).values_list("school_id", flat=True).get()
@@ -585,7 +585,7 @@ def _candidate_months(now: datetime) -> list[tuple[int, int]]:
 
 @dataclass(frozen=True)
 class MonthLock:
-    """What one run of the lock did to one month."""
+    """Counts of one lock run for one month: schools, rows locked and rows changed."""
 
     year: int
     month: int

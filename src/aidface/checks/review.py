@@ -1,7 +1,7 @@
 """The supervising office's two-person review of a forced pass (Art. 13).
 
 A forced pass remains in force until the office decides otherwise. One staff member of the
-school's supervising office records a proposal (confirm or fail); a second, different
+school's supervising office records a proposal (confirm or fail). A second, different
 staff member then decides, and that decision is final. A decision "failed" turns the
 participant's status into failed and the month result follows. After `due_at` (the end
 of the month's appeal window) no proposal or decision is accepted and the forced pass

@@ -72,7 +72,7 @@ class ForcedPassOut(Schema):
 
 
 def _refused(request: HttpRequest, error: CheckError | MonthLockedError, participant_id: int | None = None) -> Status:
-    logger.info("terminal request refused user=%s participant=%s code=%s", request.user.pk, participant_id, error.code)
+    logger.info("terminal request rejected user=%s participant=%s code=%s", request.user.pk, participant_id, error.code)
     return Status(400, {"code": error.code, "message": error.message})
 
 

@@ -11,7 +11,7 @@ urlpatterns = [
     path("semester/", views.semester_dashboard, name="dashboard"),
     path("<int:pk>/", views.check_detail, name="detail"),
     path("<int:pk>/cancel/", views.cancel, name="cancel"),
-    # Terminal fallback and forced-pass review (restored after H1 overwrote the file).
+    # Terminal check-in, the forced-pass fallback and its review.
     path("terminal/", terminal_views.terminal, name="terminal"),
     path("forced-passes/", review_views.forced_pass_list, name="forced_pass_list"),
     path("forced-passes/<int:pk>/", review_views.forced_pass_detail, name="forced_pass_detail"),

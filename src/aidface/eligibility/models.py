@@ -22,9 +22,9 @@ REASON_ORDER = tuple(Reason.values)
 class SemesterEligibility(models.Model):
     """A student's eligibility for one semester's aid, with every reason of a cancellation.
 
-    `final` is stored as the last recompute saw it; the row is also final once
-    `final_from` has passed (the semester appeal expiry under the school's policy),
-    which `is_final_at` takes into account, so no recompute is needed at that moment.
+    `final` is stored as the last recompute found it. The row is also final once
+    `final_from` has passed (the semester appeal expiry under the school's policy).
+    `is_final_at` takes that into account, so no recompute is needed at that moment.
     """
 
     student = models.ForeignKey("roster.Student", on_delete=models.CASCADE, related_name="eligibilities", verbose_name="学生")

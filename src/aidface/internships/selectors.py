@@ -1,7 +1,8 @@
 """Reads of internship records.
 
-`students_on_internship` and `internship_periods` feed routine checks (H1) and month
-results (H4): only filed records whose pre-departure confirmation passed count (Art. 18).
+`students_on_internship` feeds the draw of routine-check participants and
+`internship_periods` feeds month results. Only filed records whose pre-departure
+confirmation passed count (Art. 18).
 """
 from collections import defaultdict
 from collections.abc import Iterable
